@@ -1,0 +1,54 @@
+"""The audit trail.
+
+django-auditlog records every change of a registered model (who, when, which fields). Reads of
+personal data are recorded here with auditlog's ACCESS action, so one table answers both
+"who changed this record" and "who opened it".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from auditlog.context import auditlog_value, set_actor
+from auditlog.models import LogEntry
+from django.db import models
+
+
+def record_access(instance: models.Model, *, user: Any, what: str = "") -> LogEntry:
+    """Record that `user` opened `instance` (a record holding personal data)."""
+    actor = user if getattr(user, "is_authenticated", False) else None
+    return LogEntry.objects.log_create(
+        instance,
+        force_log=True,
+        action=LogEntry.Action.ACCESS,
+        actor=actor,
+        actor_email=getattr(actor, "email", None),
+        changes=None,
+        additional_data={"opened": what} if what else None,
+    )
+
+
+@contextmanager
+def acting_as(user: Any) -> Iterator[None]:
+    """Attribute every audit entry written inside the block to `user`.
+
+    auditlog's middleware does this for browser requests; services call it with their
+    `acting_user` so that changes made from the API (token auth), a task or a command are
+    attributed too. The surrounding context, if any, is restored afterwards.
+    """
+    try:
+        outer = auditlog_value.get()
+    except LookupError:
+        outer = None
+    if user is None or not getattr(user, "is_authenticated", False):
+        yield
+        return
+    if outer is not None and outer.get("actor") == user:
+        yield
+        return
+    with set_actor(user):
+        yield
+    if outer is not None:
+        auditlog_value.set(outer)

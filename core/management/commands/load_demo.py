@@ -1,0 +1,21 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from core.demo import DEMO_PASSWORD, USERS, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo data (idempotent) and print one login per role."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        result = load_demo()
+        self.stdout.write(
+            f"Demo data: {result['providers_created']} organisations created this run, "
+            f"{result['users']} demo users."
+        )
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        self.stdout.write(f"  {'admin':<18} superuser")
+        for username, role, _first, _last, bin_ in USERS:
+            where = f" of {bin_}" if bin_ else ""
+            self.stdout.write(f"  {username:<18} {role}{where}")

@@ -1,0 +1,62 @@
+"""The portal's roles (domain.md §2). Each role is a Django group whose name is the role's code."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from core.models import User
+
+
+class Role(models.TextChoices):
+    AKIMAT_OFFICER = "akimat_officer", _("Akimat officer")
+    INSPECTOR = "inspector", _("Inspector")
+    PROVIDER_HEAD = "provider_head", _("Provider head")
+    COORDINATOR = "coordinator", _("Coordinator")
+    ANALYST = "analyst", _("Analyst")
+
+
+# Roles whose members belong to one provider and see only its data.
+PROVIDER_ROLES = frozenset({Role.PROVIDER_HEAD, Role.COORDINATOR})
+# Roles that may see personal data of every provider.
+CITY_ROLES = frozenset({Role.AKIMAT_OFFICER, Role.INSPECTOR})
+
+
+def roles_of(user: User | AnonymousUser | None) -> frozenset[str]:
+    """The role codes of a user, read once per user object. A superuser counts as an officer."""
+    if user is None or not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_role_codes", None)
+    if cached is None:
+        codes = set(user.groups.values_list("name", flat=True))
+        if user.is_superuser:
+            codes.add(Role.AKIMAT_OFFICER)
+        cached = frozenset(code for code in codes if code in Role.values)
+        user._role_codes = cached  # type: ignore[union-attr]
+    return cached
+
+
+def has_role(user: User | AnonymousUser | None, *roles: str) -> bool:
+    return bool(roles_of(user) & set(roles))
+
+
+def is_officer(user: User | AnonymousUser | None) -> bool:
+    return has_role(user, Role.AKIMAT_OFFICER)
+
+
+def sees_personal_data(user: User | AnonymousUser | None) -> bool:
+    """Analysts (and anyone without a role) never see personal identifiers."""
+    return has_role(user, Role.AKIMAT_OFFICER, Role.INSPECTOR, *PROVIDER_ROLES)
+
+
+def primary_role(user: User | AnonymousUser | None) -> str | None:
+    codes = roles_of(user)
+    for role in Role.values:
+        if role in codes:
+            return role
+    return None

@@ -1,0 +1,66 @@
+"""Which model permissions each role's group holds. Applied by migrations (core 0003 and later)."""
+
+ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
+    # The akimat: everything in the domain apps; users are managed by the superuser.
+    "akimat_officer": {
+        "providers": ["*"],
+        "recipients": ["*"],
+        "services": ["*"],
+        "tariffs": ["*"],
+        "monitoring": ["*"],
+        "core": ["view_user"],
+        "auditlog": ["view_logentry"],
+    },
+    # The Committee's inspectors: premises and documents; they record inspections and reviews.
+    "inspector": {
+        "providers": [
+            "view_provider",
+            "view_branch",
+            "view_premises",
+            "view_qualificationdocument",
+            "change_qualificationdocument",
+            "view_equippedroom",
+            "view_staffmember",
+            "view_staffdocument",
+            "view_admissionapplication",
+            "view_applicationevent",
+            "view_staffingnorm",
+        ],
+    },
+    # Provider staff work on their own pages; these mirror what the pages let them do.
+    "provider_head": {
+        "providers": [
+            "view_provider",
+            "view_qualificationdocument",
+            "add_qualificationdocument",
+            "view_equippedroom",
+            "change_equippedroom",
+            "view_staffmember",
+            "view_admissionapplication",
+        ],
+    },
+    "coordinator": {"providers": ["view_provider"]},
+    "analyst": {"providers": ["view_provider"]},
+}
+
+
+def sync_role_groups(apps, schema_editor=None) -> None:  # type: ignore[no-untyped-def]
+    """Create the role groups and give each exactly its permissions (idempotent)."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, by_app in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = []
+        for app_label, codenames in by_app.items():
+            permissions = Permission.objects.filter(content_type__app_label=app_label)
+            if codenames != ["*"]:
+                permissions = permissions.filter(codename__in=codenames)
+            wanted.extend(permissions)
+        group.permissions.set(wanted)

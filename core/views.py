@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from core.roles import Role, primary_role
+
+logger = logging.getLogger(__name__)
+
+
+@never_cache
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    """Database and (when configured) Redis status, for load balancers and operators."""
+    report: dict[str, str] = {}
+    healthy = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        report["database"] = "ok"
+    except Exception:  # a health check reports every failure instead of raising it
+        logger.exception("health: database unavailable")
+        report["database"] = "error"
+        healthy = False
+    if settings.REDIS_URL:
+        try:
+            import redis
+
+            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
+            report["redis"] = "ok"
+        except Exception:
+            logger.exception("health: redis unavailable")
+            report["redis"] = "error"
+            healthy = False
+    else:
+        report["redis"] = "not configured"
+    report["status"] = "ok" if healthy else "error"
+    return JsonResponse(report, status=200 if healthy else 503)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each role to where its work is."""
+    role = primary_role(request.user)
+    if role in (Role.AKIMAT_OFFICER, Role.INSPECTOR):
+        return redirect("admin:index")
+    if role in (Role.PROVIDER_HEAD, Role.COORDINATOR):
+        return redirect("providers:my_provider")
+    if role == Role.ANALYST:
+        return redirect("providers:participants")
+    return render(request, "core/no_role.html", status=403)

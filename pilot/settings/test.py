@@ -1,0 +1,12 @@
+"""The test suite: same as local, with fast password hashing and files in a temporary folder."""
+
+import tempfile
+from pathlib import Path
+
+from .local import *  # noqa: F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="pilot-test-media-"))
+AXES_ENABLED = True
+LANGUAGE_CODE = "en"
