@@ -10,3 +10,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="pilot-test-media-"))
 AXES_ENABLED = True
 LANGUAGE_CODE = "en"
+WHITENOISE_AUTOREFRESH = True
+
+# Tests run tasks in-process; tests marked `celery_worker` switch this off around a real worker.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
