@@ -27,7 +27,7 @@ def test_head_uploads_a_missing_document_on_a_tablet(live_server, tablet, roles,
     page.wait_for_url(f"{live_server.url}/provider/")
     gaps = page.locator("[data-testid=gaps] li")
     before = gaps.count()
-    assert before >= 3 and "ул. Туран, 5" in gaps.first.inner_text()
+    assert before >= 3 and "ул. Туран, 5" in page.locator("[data-testid=gaps]").inner_text()
     # Nothing overflows sideways on a tablet.
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
