@@ -5,9 +5,10 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
@@ -23,11 +24,11 @@ admin.site.index_title = _("Administration of the pilot")
 @admin.register(User)
 class PortalUserAdmin(UserAdmin):
     fieldsets = (
-        *UserAdmin.fieldsets,
+        *(UserAdmin.fieldsets or ()),
         (_("Organisation"), {"fields": ("provider",)}),
     )
     add_fieldsets = (
-        *UserAdmin.add_fieldsets,
+        *(UserAdmin.add_fieldsets or ()),
         (_("Role and organisation"), {"fields": ("groups", "provider")}),
     )
     list_display = ("username", "get_full_name", "provider", "is_active", "last_login")
@@ -59,7 +60,7 @@ def service_action(
     name: str,
     description: Any,
     form_class: type[forms.Form] | None,
-    call: Callable[[Model, dict[str, Any], Any], Any],
+    call: Callable[[Any, dict[str, Any], Any], Any],
     permission: str = "change",
 ) -> Callable[..., HttpResponse | None]:
     """An admin action that calls a service once per selected object.
@@ -82,7 +83,7 @@ def service_action(
                     "objects": queryset,
                     "action_name": request.POST.get("action"),
                     "opts": modeladmin.model._meta,
-                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
                 }
                 return TemplateResponse(request, "admin/service_action.html", context)
         data = form.cleaned_data if form is not None else {}

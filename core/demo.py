@@ -377,7 +377,7 @@ def _staff(provider: Provider, spec: DemoProvider) -> None:
         (Position.CULTURAL_ORGANISER, Decimal(1)),
         (Position.CARE_SOCIAL_WORKER, Decimal(-(-provider.planned_care_recipients // 6))),
     ]
-    members = []
+    members: list[StaffMember] = []
     for position, total in positions:
         remaining = total
         while remaining > 0:

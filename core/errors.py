@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 
 
@@ -11,7 +13,7 @@ class RoleRequired(PermissionDenied):
     code = "role_required"
 
 
-def fail(message: str, code: str, field: str | None = None) -> ValidationError:
+def fail(message: Any, code: str, field: str | None = None) -> ValidationError:
     """A ValidationError for one field (or the whole object), to be raised by a service."""
     if field:
         return ValidationError({field: ValidationError(message, code=code)})

@@ -17,7 +17,7 @@ class User(AbstractUser):
         help_text=_("Set for provider heads and coordinators: they see only this provider's data."),
     )
 
-    class Meta(AbstractUser.Meta):
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]
         verbose_name = _("user")
         verbose_name_plural = _("users")
         swappable = "AUTH_USER_MODEL"

@@ -37,7 +37,7 @@ def roles_of(user: User | AnonymousUser | None) -> frozenset[str]:
         if user.is_superuser:
             codes.add(Role.AKIMAT_OFFICER)
         cached = frozenset(code for code in codes if code in Role.values)
-        user._role_codes = cached  # type: ignore[union-attr]
+        setattr(user, "_role_codes", cached)  # noqa: B010 - a per-object cache
     return cached
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 FIRST_WEIGHTS = tuple(range(1, 12))
 SECOND_WEIGHTS = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
 
-MESSAGES: dict[str, Promise] = {
+MESSAGES: dict[str, Any] = {
     "wrong_length": _("%(label)s must have exactly 12 digits."),
     "not_digits": _("%(label)s must contain digits only."),
     "never_issued": _("%(label)s cannot exist: its check digit comes out as 10 twice."),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin
@@ -84,7 +84,12 @@ class ExpiryFilter(admin.SimpleListFilter):
 def _file_link(document: QualificationDocument | StaffDocument) -> str:
     if not document.pk or not document.file:
         return "—"
-    url = reverse("providers:document_file", args=[document.pk])
+    name = (
+        "providers:staff_document_file"
+        if isinstance(document, StaffDocument)
+        else "providers:document_file"
+    )
+    url = reverse(name, args=[document.pk])
     return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("open"))
 
 
@@ -378,7 +383,7 @@ class AdmissionApplicationAdmin(admin.ModelAdmin):
 
 
 class DocumentAdminBase(admin.ModelAdmin):
-    list_filter = (ExpiryFilter, "review_status", "kind")
+    list_filter: ClassVar[tuple[Any, ...]] = (ExpiryFilter, "review_status", "kind")
     readonly_fields = (
         "file_link",
         "original_name",
@@ -436,7 +441,7 @@ class QualificationDocumentAdmin(DocumentAdminBase):
         "review_status",
         "file_link",
     )
-    list_filter = (ExpiryFilter, "review_status", "kind", "provider")
+    list_filter: ClassVar[tuple[Any, ...]] = (ExpiryFilter, "review_status", "kind", "provider")
     search_fields = ("provider__name", "provider__bin", "number")
     list_select_related = ("provider",)
     fields = (
@@ -480,9 +485,6 @@ class StaffDocumentAdmin(AccessLoggedAdminMixin, DocumentAdminBase):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[StaffDocument]:
         return selectors.staff_documents_for_user(user=request.user)
-
-    def file_link(self, obj: StaffDocument) -> str:  # staff files are served from the admin only
-        return "—" if not obj.file else obj.file.name.rsplit("/", 1)[-1]
 
 
 class StaffDocumentInline(admin.TabularInline):

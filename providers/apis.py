@@ -35,7 +35,7 @@ class ProviderSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Provider
-        fields = (
+        fields: tuple[str, ...] = (
             "id",
             "name",
             "legal_form",

@@ -39,7 +39,9 @@ class DocumentUploadForm(forms.Form):
 
     def __init__(self, *args: Any, provider: Provider, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["premises"].queryset = Premises.objects.filter(provider=provider)
+        premises_field = self.fields["premises"]
+        assert isinstance(premises_field, forms.ModelChoiceField)
+        premises_field.queryset = Premises.objects.filter(provider=provider)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

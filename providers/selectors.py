@@ -85,7 +85,7 @@ def current_application(provider: Provider) -> AdmissionApplication | None:
     return applications[0] if applications else None
 
 
-def admission_status(provider: Provider, *, on: datetime.date) -> tuple[str, Promise]:
+def admission_status(provider: Provider, *, on: datetime.date) -> tuple[str, Any]:
     """(code, label) of where a provider stands on `on`: the status the API and pages show."""
     if provider.sector == Sector.STATE:
         return "not_eligible_state_body", _("Not eligible: state body")
@@ -185,7 +185,7 @@ def expiring_staff_documents(provider: Provider) -> list[StaffDocument]:
     )
 
 
-def providers_with_status(*, user: Any, on: datetime.date) -> list[tuple[Provider, str, Promise]]:
+def providers_with_status(*, user: Any, on: datetime.date) -> list[tuple[Provider, str, Any]]:
     """The providers a user may see, each with its admission status, in two queries."""
     providers = providers_for_user(user=user).prefetch_related(
         Prefetch("applications", queryset=AdmissionApplication.objects.order_by("-created_at"))

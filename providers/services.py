@@ -6,7 +6,7 @@ import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -76,7 +76,7 @@ def document_upload(
     *,
     provider: Provider,
     kind: str,
-    file: UploadedFile,
+    file: File,
     issued_on: datetime.date,
     acting_user: Any,
     premises: Premises | None = None,

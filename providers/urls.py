@@ -20,5 +20,10 @@ urlpatterns = [
         name="application_request_inspection",
     ),
     path("documents/<int:pk>/file/", views.document_file, name="document_file"),
+    path(
+        "documents/staff/<int:pk>/file/",
+        views.staff_document_file,
+        name="staff_document_file",
+    ),
     path("participants/", views.participants, name="participants"),
 ]

@@ -24,7 +24,9 @@ from providers.models import (
     EquippedRoom,
     Position,
     Provider,
+    QualificationDocument,
     RoomKind,
+    StaffDocument,
 )
 from providers.uploads import CONTENT_TYPES, extension_of
 
@@ -166,10 +168,8 @@ def application_request_inspection(request: HttpRequest, pk: int) -> HttpRespons
     return _application_action(request, pk, "request_inspection")
 
 
-@login_required
-def document_file(request: HttpRequest, pk: int) -> FileResponse:
+def _stream(request: HttpRequest, document: QualificationDocument | StaffDocument) -> FileResponse:
     """Stream an uploaded document to someone allowed to see it; the read is recorded."""
-    document = get_object_or_404(selectors.documents_for_user(user=request.user), pk=pk)
     record_access(document, user=request.user, what="file")
     extension = extension_of(document.file.name)
     content_type = CONTENT_TYPES.get(extension) or mimetypes.guess_type(document.file.name)[0]
@@ -181,6 +181,20 @@ def document_file(request: HttpRequest, pk: int) -> FileResponse:
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+def document_file(request: HttpRequest, pk: int) -> FileResponse:
+    return _stream(
+        request, get_object_or_404(selectors.documents_for_user(user=request.user), pk=pk)
+    )
+
+
+@login_required
+def staff_document_file(request: HttpRequest, pk: int) -> FileResponse:
+    return _stream(
+        request, get_object_or_404(selectors.staff_documents_for_user(user=request.user), pk=pk)
+    )
 
 
 @login_required

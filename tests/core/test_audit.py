@@ -56,12 +56,28 @@ def test_a_change_in_the_admin_is_attributed_to_the_officer(client):
         {
             "name": "New name",
             "license_issued_on": "2020-01-01",
-            **{f"{prefix}-TOTAL_FORMS": "0" for prefix in (
-                "branches", "premises", "documents", "rooms", "staff", "applications"
-            )},
-            **{f"{prefix}-INITIAL_FORMS": "0" for prefix in (
-                "branches", "premises", "documents", "rooms", "staff", "applications"
-            )},
+            **{
+                f"{prefix}-TOTAL_FORMS": "0"
+                for prefix in (
+                    "branches",
+                    "premises",
+                    "documents",
+                    "rooms",
+                    "staff",
+                    "applications",
+                )
+            },
+            **{
+                f"{prefix}-INITIAL_FORMS": "0"
+                for prefix in (
+                    "branches",
+                    "premises",
+                    "documents",
+                    "rooms",
+                    "staff",
+                    "applications",
+                )
+            },
         }
     )
     response = client.post(url, data)

@@ -26,7 +26,9 @@ def test_demo_has_the_nine_organisations_in_their_states(demo):
     assert admitted.count() == 5
     assert Provider.objects.get(bin="140540734341").admitted_on.isoformat() == "2026-08-10"
     assert Provider.objects.get(bin="180340379594").excluded_on.isoformat() == "2026-09-09"
-    assert set(Provider.objects.filter(sector="state").values_list("legal_form", flat=True)) == {"КГУ"}
+    assert set(Provider.objects.filter(sector="state").values_list("legal_form", flat=True)) == {
+        "КГУ"
+    }
     statuses = set(AdmissionApplication.objects.values_list("status", flat=True))
     assert {"approved", "draft", "inspection_requested"} <= statuses
 

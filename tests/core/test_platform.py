@@ -43,7 +43,9 @@ def test_health_reports_real_redis(client, settings):
 
 def test_domain_errors_become_400_with_field_and_code():
     request = APIRequestFactory().get("/")
-    response = exception_handler(fail("Say why", "reasons_required", "reasons"), {"request": request})
+    response = exception_handler(
+        fail("Say why", "reasons_required", "reasons"), {"request": request}
+    )
     assert response.status_code == 400
     assert response.data == {
         "errors": [{"field": "reasons", "code": "reasons_required", "message": "Say why"}]
@@ -57,7 +59,9 @@ def test_repeated_failed_logins_lock_the_account(client, settings):
     UserFactory(username="victim")
     for _ in range(settings.AXES_FAILURE_LIMIT):
         client.post(reverse("login"), {"username": "victim", "password": "wrong-password"})
-    locked = client.post(reverse("login"), {"username": "victim", "password": "a-long-test-password"})
+    locked = client.post(
+        reverse("login"), {"username": "victim", "password": "a-long-test-password"}
+    )
     assert locked.status_code == 429
     assert "_auth_user_id" not in client.session
 
@@ -132,7 +136,9 @@ def test_production_refuses_to_start_without_a_secret_key():
     ("language", "sign_in"), [("ru", "Войти"), ("kk", "Кіру"), ("en", "Sign in")]
 )
 def test_language_switch_changes_the_interface(client, language, sign_in):
-    response = client.post(reverse("set_language"), {"language": language, "next": "/accounts/login/"})
+    response = client.post(
+        reverse("set_language"), {"language": language, "next": "/accounts/login/"}
+    )
     assert response.status_code == 302
     page = client.get("/accounts/login/")
     assert f'lang="{language}"' in page.content.decode()
@@ -156,3 +162,13 @@ def test_openapi_schema_and_docs_are_served(client):
     assert schema.status_code == 200
     assert b"/api/providers/" in schema.content
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_lockout_uses_the_address_our_proxy_saw(settings, rf):
+    from core.net import client_ip
+
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 10.1.2.3", REMOTE_ADDR="127.0.0.1")
+    settings.TRUSTED_PROXIES = 0
+    assert client_ip(request) == "127.0.0.1"
+    settings.TRUSTED_PROXIES = 1
+    assert client_ip(request) == "10.1.2.3"

@@ -47,9 +47,9 @@ def test_second_weight_pass_decides_when_first_gives_ten():
         != 10
     )
     digit = check_digit(body)
-    second = sum(
-        int(d) * w for d, w in zip(body, (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2), strict=True)
-    ) % 11
+    second = (
+        sum(int(d) * w for d, w in zip(body, (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2), strict=True)) % 11
+    )
     assert digit == second
     assert identifier_problem(body + str(digit)) is None
     validate_iin(body + str(digit))
@@ -57,9 +57,7 @@ def test_second_weight_pass_decides_when_first_gives_ten():
 
 def test_number_whose_both_passes_give_ten_is_never_issued():
     body = next(
-        f"{n:011d}"
-        for n in range(10**10, 10**10 + 200_000)
-        if check_digit(f"{n:011d}") is None
+        f"{n:011d}" for n in range(10**10, 10**10 + 200_000) if check_digit(f"{n:011d}") is None
     )
     for last in "0123456789":
         with pytest.raises(ValidationError) as error:

@@ -58,7 +58,7 @@ def walk_to(status, provider=None):
 
 
 def test_full_path_to_approval_puts_provider_on_the_list_from_the_decision_date():
-    application, head, city, _ = walk_to(ApplicationStatus.INSPECTED)
+    application, _head, city, _ = walk_to(ApplicationStatus.INSPECTED)
     decision_day = datetime.date.today()
 
     services.application_approve(
@@ -76,7 +76,13 @@ def test_full_path_to_approval_puts_provider_on_the_list_from_the_decision_date(
     assert provider.is_participant_on(decision_day)
     assert not provider.is_participant_on(decision_day - datetime.timedelta(days=1))
     steps = list(application.events.values_list("to_status", "actor"))
-    assert [s for s, _ in steps] == ["draft", "submitted", "inspection_requested", "inspected", "approved"]
+    assert [s for s, _ in steps] == [
+        "draft",
+        "submitted",
+        "inspection_requested",
+        "inspected",
+        "approved",
+    ]
     assert steps[-1][1] == city.pk
 
 
@@ -133,7 +139,7 @@ def test_submission_refused_while_a_room_is_not_equipped():
 
 def test_approval_needs_every_document_accepted():
     provider = qualified_provider(accepted=False)
-    application, head, city, _ = walk_to(ApplicationStatus.INSPECTED, provider)
+    application, _head, city, _ = walk_to(ApplicationStatus.INSPECTED, provider)
     with pytest.raises(ValidationError) as error:
         services.application_approve(
             application=application,
@@ -147,7 +153,7 @@ def test_approval_needs_every_document_accepted():
 
 
 def test_approval_refused_when_inspectors_found_premises_not_accessible():
-    application, head, city, committee = walk_to(ApplicationStatus.INSPECTION_REQUESTED)
+    application, _head, city, committee = walk_to(ApplicationStatus.INSPECTION_REQUESTED)
     services.application_record_inspection(
         application=application,
         result=InspectionResult.NOT_ACCESSIBLE,
@@ -186,14 +192,14 @@ def test_return_and_resubmit_then_reject():
 
 @pytest.mark.parametrize("service", ["application_return", "application_reject"])
 def test_refusals_need_reasons(service):
-    application, head, city, _ = walk_to(ApplicationStatus.SUBMITTED)
+    application, _head, city, _ = walk_to(ApplicationStatus.SUBMITTED)
     with pytest.raises(ValidationError) as error:
         getattr(services, service)(application=application, reasons="  ", acting_user=city)
     assert error_codes(error.value) == {"reasons_required"}
 
 
 def test_transitions_out_of_order_are_refused():
-    application, head, city, committee = walk_to(ApplicationStatus.DRAFT)
+    application, head, city, _committee = walk_to(ApplicationStatus.DRAFT)
     with pytest.raises(ValidationError) as error:
         services.application_request_inspection(application=application, acting_user=head)
     assert error_codes(error.value) == {"invalid_transition"}
@@ -213,7 +219,10 @@ def test_wrong_roles_are_refused():
         services.application_request_inspection(application=application, acting_user=other_head)
     with pytest.raises(PermissionDenied):
         services.application_approve(
-            application=application, decision_number="X", decision_date=DECISION_DAY, acting_user=head
+            application=application,
+            decision_number="X",
+            decision_date=DECISION_DAY,
+            acting_user=head,
         )
     with pytest.raises(PermissionDenied):
         services.application_return(application=application, reasons="x", acting_user=committee)
@@ -242,7 +251,7 @@ def test_only_one_open_application_per_provider():
 
 
 def test_exclusion_from_a_date_ends_participation_that_day():
-    application, head, city, _ = walk_to(ApplicationStatus.INSPECTED)
+    application, _head, city, _ = walk_to(ApplicationStatus.INSPECTED)
     day = datetime.date.today()
     services.application_approve(
         application=application, decision_number="Р-9", decision_date=day, acting_user=city
@@ -254,19 +263,26 @@ def test_exclusion_from_a_date_ends_participation_that_day():
     assert provider.is_participant_on(excluded_on - datetime.timedelta(days=1))
     assert not provider.is_participant_on(excluded_on)
     with pytest.raises(ValidationError):
-        services.provider_exclude(provider=provider, on=excluded_on, reason="again", acting_user=city)
+        services.provider_exclude(
+            provider=provider, on=excluded_on, reason="again", acting_user=city
+        )
 
 
 def test_document_review_reject_needs_reason_and_role():
     document = DocumentFactory()
     with pytest.raises(ValidationError):
-        services.document_review(document=document, status=ReviewStatus.REJECTED, acting_user=officer())
+        services.document_review(
+            document=document, status=ReviewStatus.REJECTED, acting_user=officer()
+        )
     with pytest.raises(PermissionDenied):
         services.document_review(
             document=document, status=ReviewStatus.ACCEPTED, acting_user=head_of(document.provider)
         )
     services.document_review(
-        document=document, status=ReviewStatus.REJECTED, reason="Unreadable", acting_user=inspector()
+        document=document,
+        status=ReviewStatus.REJECTED,
+        reason="Unreadable",
+        acting_user=inspector(),
     )
     document.refresh_from_db()
     assert document.review_status == ReviewStatus.REJECTED

@@ -66,7 +66,9 @@ def test_admin_filters_by_the_flag_and_head_sees_it(client):
     documents_flag_expiring(today=TODAY)
 
     client.force_login(officer())
-    listing = client.get(reverse("admin:providers_qualificationdocument_changelist") + "?expiry=expiring")
+    listing = client.get(
+        reverse("admin:providers_qualificationdocument_changelist") + "?expiry=expiring"
+    )
     shown = {row.number for row in listing.context["cl"].result_list}
     assert shown == {documents["edge"].number, documents["today"].number}
 
@@ -77,7 +79,9 @@ def test_admin_filters_by_the_flag_and_head_sees_it(client):
 
 
 @pytest.mark.celery_worker
-@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL: a real Celery worker on Redis")
+@pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="needs REDIS_URL: a real Celery worker on Redis"
+)
 @pytest.mark.django_db(transaction=True)
 def test_the_task_runs_on_a_real_worker(real_celery_worker):
     documents = make_documents()

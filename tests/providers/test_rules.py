@@ -73,7 +73,11 @@ def test_shortfall_and_by_need_positions():
 
 def doc(kind, premises_id=None, issued=datetime.date(2026, 1, 1), until=None, status="accepted"):
     return SimpleNamespace(
-        kind=kind, premises_id=premises_id, issued_on=issued, valid_until=until, review_status=status
+        kind=kind,
+        premises_id=premises_id,
+        issued_on=issued,
+        valid_until=until,
+        review_status=status,
     )
 
 
@@ -114,11 +118,14 @@ def test_new_building_needs_all_six_commissioning_documents():
         DocumentKind.FIRE_AUTOMATION_ACT,
     ]
     five = [doc(kind, 1) for kind in six[:5]]
-    assert [g.code for g in rules.document_gaps(
-        documents=documents + five, premises=[place(new=True)], on=DAY
-    )] == ["fire_safety"]
+    assert [
+        g.code
+        for g in rules.document_gaps(documents=documents + five, premises=[place(new=True)], on=DAY)
+    ] == ["fire_safety"]
     all_six = [doc(kind, 1) for kind in six]
-    assert rules.document_gaps(documents=documents + all_six, premises=[place(new=True)], on=DAY) == []
+    assert (
+        rules.document_gaps(documents=documents + all_six, premises=[place(new=True)], on=DAY) == []
+    )
 
 
 def test_expired_document_and_expired_lease_are_gaps():
@@ -137,10 +144,12 @@ def test_expired_document_and_expired_lease_are_gaps():
 def test_rejected_and_pending_documents():
     documents = complete_documents()
     documents[2] = doc(DocumentKind.SANITARY_NOTIFICATION, 1, status=ReviewStatus.REJECTED)
-    assert [g.code for g in rules.document_gaps(
-        documents=documents, premises=[place()], on=DAY
-    )] == ["sanitary"]
-    pending = [doc(d.kind, d.premises_id, status=ReviewStatus.PENDING) for d in complete_documents()]
+    assert [
+        g.code for g in rules.document_gaps(documents=documents, premises=[place()], on=DAY)
+    ] == ["sanitary"]
+    pending = [
+        doc(d.kind, d.premises_id, status=ReviewStatus.PENDING) for d in complete_documents()
+    ]
     assert rules.document_gaps(documents=pending, premises=[place()], on=DAY) == []
     gaps = rules.document_gaps(documents=pending, premises=[place()], on=DAY, require_accepted=True)
     assert len(gaps) == 4
