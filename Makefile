@@ -39,8 +39,10 @@ lint: install
 	$(BIN)/mypy .
 	$(PY) manage.py makemigrations --check --dry-run
 
+# Refresh the catalogues after code changes (needs gettext), keeping the Kazakh admin overrides.
 messages: install
-	$(PY) manage.py makemessages -l ru -l kk -l en --ignore='.venv/*' --ignore='tests/*'
+	$(PY) manage.py makemessages -l ru -l kk --ignore='.venv/*' --ignore='tests/*' --no-obsolete
+	msgcat --use-first locale/kk/LC_MESSAGES/django.po locale/kk/admin_overrides.po -o locale/kk/LC_MESSAGES/django.po
 	$(PY) manage.py compilemessages --ignore='.venv/*'
 
 clean:

@@ -1,11 +1,20 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from providers.models import DocumentKind, Premises, Provider, RoomKind
+from providers.models import (
+    DocumentKind,
+    Position,
+    Premises,
+    Provider,
+    RoomKind,
+    StaffDocumentKind,
+    Tenure,
+)
 from providers.uploads import ACCEPT_ATTRIBUTE
 
 
@@ -63,3 +72,53 @@ class RoomForm(forms.Form):
 
 
 RoomFormSet = forms.formset_factory(RoomForm, extra=0)
+
+
+class PremisesForm(forms.Form):
+    address = forms.CharField(label=_("Address"), max_length=500)
+    tenure = forms.ChoiceField(label=_("Owned or leased"), choices=Tenure.choices)
+    cadastre_record = forms.CharField(
+        label=_("Cadastre registration record"), max_length=100, required=False
+    )
+    lease_ends_on = forms.DateField(
+        label=_("Lease ends on"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Required for leased premises."),
+    )
+    is_new_building = forms.BooleanField(
+        label=_("Newly commissioned building"),
+        required=False,
+        help_text=_(
+            "A new building shows the commissioning documents instead of an inspection act."
+        ),
+    )
+
+
+class StaffMemberForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    position = forms.ChoiceField(label=_("Position"), choices=Position.choices)
+    fte = forms.DecimalField(
+        label=_("FTE"),
+        min_value=Decimal("0.05"),
+        max_value=Decimal("2.00"),
+        decimal_places=2,
+        initial=Decimal("1.00"),
+    )
+    education = forms.CharField(label=_("Education"), max_length=300, required=False)
+    hired_on = forms.DateField(label=_("Hired on"), required=False, widget=DateInput())
+
+
+class StaffDocumentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of document"), choices=StaffDocumentKind.choices)
+    number = forms.CharField(label=_("Document number"), max_length=100, required=False)
+    issued_on = forms.DateField(label=_("Issued on"), widget=DateInput())
+    valid_until = forms.DateField(label=_("Valid until"), required=False, widget=DateInput())
+    file = forms.FileField(
+        label=_("File (PDF, PNG or JPEG)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
+    )
+
+
+class StaffLeaveForm(forms.Form):
+    left_on = forms.DateField(label=_("Left on"), widget=DateInput())

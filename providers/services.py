@@ -30,6 +30,7 @@ from providers.models import (
     RoomKind,
     Sector,
     StaffDocument,
+    StaffMember,
 )
 from providers.selectors import readiness
 
@@ -534,8 +535,117 @@ __all__ = [
     "document_review",
     "document_upload",
     "documents_flag_expiring",
+    "premises_add",
     "provider_exclude",
     "provider_resume",
     "provider_suspend",
     "rooms_set",
+    "staff_document_upload",
+    "staff_member_add",
+    "staff_member_leave",
 ]
+
+
+# --- premises and staff, kept by the provider head -------------------------------------------
+
+
+@transaction.atomic
+def premises_add(
+    *,
+    provider: Provider,
+    address: str,
+    tenure: str,
+    acting_user: Any,
+    cadastre_record: str = "",
+    lease_ends_on: datetime.date | None = None,
+    is_new_building: bool = False,
+    branch: Any = None,
+) -> Premises:
+    ensure_role(acting_user, Role.AKIMAT_OFFICER, Role.PROVIDER_HEAD)
+    ensure_acts_for(acting_user, provider)
+    premises = Premises(
+        provider=provider,
+        branch=branch,
+        address=address.strip(),
+        tenure=tenure,
+        cadastre_record=cadastre_record.strip(),
+        lease_ends_on=lease_ends_on if tenure == "leased" else None,
+        is_new_building=is_new_building,
+    )
+    if tenure == "leased" and lease_ends_on is None:
+        raise fail(_("A lease must have an end date."), "lease_end_required", "lease_ends_on")
+    premises.full_clean()
+    with acting_as(acting_user):
+        premises.save()
+    return premises
+
+
+@transaction.atomic
+def staff_member_add(
+    *,
+    provider: Provider,
+    full_name: str,
+    position: str,
+    fte: Any,
+    acting_user: Any,
+    education: str = "",
+    hired_on: datetime.date | None = None,
+) -> StaffMember:
+    ensure_role(acting_user, Role.AKIMAT_OFFICER, Role.PROVIDER_HEAD)
+    ensure_acts_for(acting_user, provider)
+    member = StaffMember(
+        provider=provider,
+        full_name=full_name.strip(),
+        position=position,
+        fte=fte,
+        education=education.strip(),
+        hired_on=hired_on,
+    )
+    member.full_clean()
+    with acting_as(acting_user):
+        member.save()
+    return member
+
+
+@transaction.atomic
+def staff_member_leave(
+    *, member: StaffMember, left_on: datetime.date, acting_user: Any
+) -> StaffMember:
+    ensure_role(acting_user, Role.AKIMAT_OFFICER, Role.PROVIDER_HEAD)
+    ensure_acts_for(acting_user, member.provider)
+    if member.hired_on and left_on < member.hired_on:
+        raise fail(_("A worker cannot leave before being hired."), "before_hire", "left_on")
+    member.left_on = left_on
+    with acting_as(acting_user):
+        member.save(update_fields=["left_on"])
+    return member
+
+
+@transaction.atomic
+def staff_document_upload(
+    *,
+    member: StaffMember,
+    kind: str,
+    file: File,
+    issued_on: datetime.date,
+    acting_user: Any,
+    number: str = "",
+    valid_until: datetime.date | None = None,
+) -> StaffDocument:
+    ensure_role(acting_user, Role.AKIMAT_OFFICER, Role.PROVIDER_HEAD)
+    ensure_acts_for(acting_user, member.provider)
+    document = StaffDocument(
+        staff_member=member,
+        kind=kind,
+        file=file,
+        original_name=(getattr(file, "name", "") or "")[:255],
+        number=number,
+        issued_on=issued_on,
+        valid_until=valid_until,
+        uploaded_by=acting_user,
+        expiry_flag=expiry_flag_for(valid_until, timezone.localdate()),
+    )
+    document.full_clean()
+    with acting_as(acting_user):
+        document.save()
+    return document

@@ -8,6 +8,9 @@ urlpatterns = [
     path("provider/", views.my_provider, name="my_provider"),
     path("provider/documents/upload/", views.upload_document, name="upload_document"),
     path("provider/rooms/", views.rooms, name="rooms"),
+    path("provider/premises/", views.premises, name="premises"),
+    path("provider/staff/", views.staff, name="staff"),
+    path("provider/staff/<int:pk>/", views.staff_member, name="staff_member"),
     path("provider/application/new/", views.application_create, name="application_create"),
     path(
         "provider/application/<int:pk>/submit/",

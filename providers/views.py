@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,11 +20,19 @@ from core.audit import record_access
 from core.forms import add_service_error
 from core.roles import PROVIDER_ROLES, Role, has_role, roles_of
 from providers import selectors, services
-from providers.forms import DocumentUploadForm, RoomFormSet
+from providers.forms import (
+    DocumentUploadForm,
+    PremisesForm,
+    RoomFormSet,
+    StaffDocumentForm,
+    StaffLeaveForm,
+    StaffMemberForm,
+)
 from providers.models import (
     AdmissionApplication,
     EquippedRoom,
     Position,
+    Premises,
     Provider,
     QualificationDocument,
     RoomKind,
@@ -61,25 +71,137 @@ def my_provider(request: HttpRequest) -> HttpResponse:
     return render(request, "providers/my_provider.html", context)
 
 
-@login_required
-def upload_document(request: HttpRequest) -> HttpResponse:
-    provider = _own_provider(request)
-    if not has_role(request.user, Role.PROVIDER_HEAD):
-        raise PermissionDenied
-    form = DocumentUploadForm(request.POST or None, request.FILES or None, provider=provider)
+def _form_page(
+    request: HttpRequest,
+    *,
+    form: Any,
+    call: Callable[[dict[str, Any]], Any],
+    success: str,
+    template: str,
+    context: dict[str, Any],
+    next_url: str = "providers:my_provider",
+) -> HttpResponse:
+    """A provider page whose form calls one service: its refusal shows on the form, nothing saved."""
     if request.method == "POST" and form.is_valid():
         try:
-            services.document_upload(
-                provider=provider,
-                acting_user=request.user,
-                **form.cleaned_data,
-            )
+            call(form.cleaned_data)
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, _("The document was uploaded and awaits review."))
-            return redirect("providers:my_provider")
-    return render(request, "providers/upload_document.html", {"form": form, "provider": provider})
+            messages.success(request, success)
+            return redirect(next_url)
+    return render(request, template, {"form": form, **context})
+
+
+def _own_provider_for_head(request: HttpRequest) -> Provider:
+    provider = _own_provider(request)
+    if not has_role(request.user, Role.PROVIDER_HEAD):
+        raise PermissionDenied
+    return provider
+
+
+@login_required
+def upload_document(request: HttpRequest) -> HttpResponse:
+    provider = _own_provider_for_head(request)
+    return _form_page(
+        request,
+        form=DocumentUploadForm(request.POST or None, request.FILES or None, provider=provider),
+        call=lambda data: services.document_upload(
+            provider=provider, acting_user=request.user, **data
+        ),
+        success=_("The document was uploaded and awaits review."),
+        template="providers/upload_document.html",
+        context={"provider": provider},
+    )
+
+
+@login_required
+def premises(request: HttpRequest) -> HttpResponse:
+    provider = _own_provider(request)
+    can_edit = has_role(request.user, Role.PROVIDER_HEAD)
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied
+    return _form_page(
+        request,
+        form=PremisesForm(request.POST or None),
+        call=lambda data: services.premises_add(
+            provider=provider, acting_user=request.user, **data
+        ),
+        success=_("The premises were added."),
+        template="providers/premises.html",
+        context={
+            "provider": provider,
+            "can_edit": can_edit,
+            "places": Premises.objects.filter(provider=provider),
+        },
+        next_url="providers:premises",
+    )
+
+
+@login_required
+def staff(request: HttpRequest) -> HttpResponse:
+    provider = _own_provider(request)
+    can_edit = has_role(request.user, Role.PROVIDER_HEAD)
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied
+    members = (
+        selectors.staff_for_user(user=request.user)
+        .filter(provider=provider)
+        .prefetch_related("documents")
+        .order_by("left_on", "position", "full_name")
+    )
+    return _form_page(
+        request,
+        form=StaffMemberForm(request.POST or None),
+        call=lambda data: services.staff_member_add(
+            provider=provider, acting_user=request.user, **data
+        ),
+        success=_("The worker was added to the staff."),
+        template="providers/staff.html",
+        context={"provider": provider, "can_edit": can_edit, "members": members},
+        next_url="providers:staff",
+    )
+
+
+@login_required
+def staff_member(request: HttpRequest, pk: int) -> HttpResponse:
+    """A worker's card: documents, certificate upload, leaving. Opening it is recorded."""
+    provider = _own_provider(request)
+    member = get_object_or_404(selectors.staff_for_user(user=request.user), pk=pk)
+    can_edit = has_role(request.user, Role.PROVIDER_HEAD)
+    if request.method == "GET":
+        record_access(member, user=request.user, what="page")
+    elif not can_edit:
+        raise PermissionDenied
+    leave_form = StaffLeaveForm(request.POST if "leave" in request.POST else None)
+    if "leave" in request.POST and leave_form.is_valid():
+        try:
+            services.staff_member_leave(
+                member=member, acting_user=request.user, **leave_form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_error(leave_form, error)
+        else:
+            messages.success(request, _("The worker's leaving date was saved."))
+            return redirect("providers:staff")
+    posted = request.method == "POST" and "leave" not in request.POST
+    return _form_page(
+        request,
+        form=StaffDocumentForm(request.POST if posted else None, request.FILES if posted else None),
+        call=lambda data: services.staff_document_upload(
+            member=member, acting_user=request.user, **data
+        ),
+        success=_("The document was uploaded and awaits review."),
+        template="providers/staff_member.html",
+        context={
+            "provider": provider,
+            "member": member,
+            "can_edit": can_edit,
+            "leave_form": leave_form,
+            "documents": member.documents.all(),
+        },
+        next_url="providers:staff",
+    )
 
 
 @login_required

@@ -98,7 +98,13 @@ def _production_env(**extra):
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY", "ALLOWED_HOSTS"}
+        if key
+        not in {
+            "DJANGO_SETTINGS_MODULE",
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     env.update(DJANGO_SETTINGS_MODULE="pilot.settings.production", **extra)
     return env
