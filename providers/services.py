@@ -69,6 +69,26 @@ def eligibility_errors(provider: Provider) -> list[tuple[str, str]]:
     return errors
 
 
+def ensure_eligible(provider: Provider) -> None:
+    errors = eligibility_errors(provider)
+    if errors:
+        code, message = errors[0]
+        raise fail(message, code)
+
+
+def _ensure_nothing_lacking(provider: Provider, *, on: datetime.date, for_approval: bool) -> None:
+    gaps = readiness(provider=provider, on=on, require_accepted=for_approval).blocking_gaps
+    if gaps:
+        template = (
+            _("The application cannot be approved yet: %(gaps)s")
+            if for_approval
+            else _("The application cannot be submitted yet: %(gaps)s")
+        )
+        raise fail(
+            template % {"gaps": " ".join(gap.message for gap in gaps)}, "requirements_missing"
+        )
+
+
 # --- documents -----------------------------------------------------------------------------
 
 
@@ -254,10 +274,7 @@ def _move(
 def application_create(*, provider: Provider, acting_user: Any) -> AdmissionApplication:
     ensure_role(acting_user, Role.AKIMAT_OFFICER, Role.PROVIDER_HEAD)
     ensure_acts_for(acting_user, provider)
-    errors = eligibility_errors(provider)
-    if errors:
-        code, message = errors[0]
-        raise fail(message, code)
+    ensure_eligible(provider)
     if provider.admitted_on and not provider.excluded_on:
         raise fail(_("The provider is already a pilot participant."), "already_admitted")
     if provider.applications.filter(status__in=OPEN_APPLICATION_STATUSES).exists():
@@ -280,18 +297,8 @@ def application_submit(
     provider = application.provider
     ensure_acts_for(acting_user, provider)
     on = on or timezone.localdate()
-    errors = eligibility_errors(provider)
-    if errors:
-        code, message = errors[0]
-        raise fail(message, code)
-    state = readiness(provider=provider, on=on)
-    gaps = state.document_gaps + state.room_gaps
-    if gaps:
-        raise fail(
-            _("The application cannot be submitted yet: %(gaps)s")
-            % {"gaps": " ".join(gap.message for gap in gaps)},
-            "requirements_missing",
-        )
+    ensure_eligible(provider)
+    _ensure_nothing_lacking(provider, on=on, for_approval=False)
     application.submitted_at = timezone.now()
     return _move(
         application,
@@ -382,23 +389,13 @@ def application_approve(
         raise fail(
             _("The inspectors did not confirm the premises' accessibility."), "not_accessible"
         )
-    errors = eligibility_errors(provider)
-    if errors:
-        code, message = errors[0]
-        raise fail(message, code)
+    ensure_eligible(provider)
     if provider.excluded_on is not None:
         raise fail(
             _("The provider was excluded from the pilot; re-admission is not supported."),
             "provider_excluded",
         )
-    state = readiness(provider=provider, on=decision_date, require_accepted=True)
-    gaps = state.document_gaps + state.room_gaps
-    if gaps:
-        raise fail(
-            _("The application cannot be approved yet: %(gaps)s")
-            % {"gaps": " ".join(gap.message for gap in gaps)},
-            "requirements_missing",
-        )
+    _ensure_nothing_lacking(provider, on=decision_date, for_approval=True)
     if application.inspected_on and decision_date < application.inspected_on:
         raise fail(
             _("The decision cannot be dated before the inspection."),
@@ -422,23 +419,24 @@ def application_approve(
     return application
 
 
-@transaction.atomic
-def application_return(
-    *, application: AdmissionApplication, reasons: str, acting_user: Any
+def _refuse(
+    application: AdmissionApplication,
+    *,
+    to: str,
+    reasons: str,
+    missing_reasons: Any,
+    allowed_from: tuple[str, ...],
+    acting_user: Any,
 ) -> AdmissionApplication:
     ensure_role(acting_user, Role.AKIMAT_OFFICER)
     if not reasons.strip():
-        raise fail(_("Say what must be corrected."), "reasons_required", "reasons")
+        raise fail(missing_reasons, "reasons_required", "reasons")
     application = _locked(application)
     application.reasons = reasons.strip()
     return _move(
         application,
-        allowed_from=(
-            ApplicationStatus.SUBMITTED,
-            ApplicationStatus.INSPECTION_REQUESTED,
-            ApplicationStatus.INSPECTED,
-        ),
-        to=ApplicationStatus.RETURNED,
+        allowed_from=allowed_from,
+        to=to,
         acting_user=acting_user,
         comment=reasons.strip(),
         update_fields=("reasons",),
@@ -446,26 +444,39 @@ def application_return(
 
 
 @transaction.atomic
+def application_return(
+    *, application: AdmissionApplication, reasons: str, acting_user: Any
+) -> AdmissionApplication:
+    return _refuse(
+        application,
+        to=ApplicationStatus.RETURNED,
+        reasons=reasons,
+        missing_reasons=_("Say what must be corrected."),
+        allowed_from=(
+            ApplicationStatus.SUBMITTED,
+            ApplicationStatus.INSPECTION_REQUESTED,
+            ApplicationStatus.INSPECTED,
+        ),
+        acting_user=acting_user,
+    )
+
+
+@transaction.atomic
 def application_reject(
     *, application: AdmissionApplication, reasons: str, acting_user: Any
 ) -> AdmissionApplication:
-    ensure_role(acting_user, Role.AKIMAT_OFFICER)
-    if not reasons.strip():
-        raise fail(_("Say why the application is rejected."), "reasons_required", "reasons")
-    application = _locked(application)
-    application.reasons = reasons.strip()
-    return _move(
+    return _refuse(
         application,
+        to=ApplicationStatus.REJECTED,
+        reasons=reasons,
+        missing_reasons=_("Say why the application is rejected."),
         allowed_from=(
             ApplicationStatus.SUBMITTED,
             ApplicationStatus.INSPECTION_REQUESTED,
             ApplicationStatus.INSPECTED,
             ApplicationStatus.RETURNED,
         ),
-        to=ApplicationStatus.REJECTED,
         acting_user=acting_user,
-        comment=reasons.strip(),
-        update_fields=("reasons",),
     )
 
 
