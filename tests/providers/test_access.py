@@ -129,3 +129,14 @@ def test_api_list_has_a_fixed_number_of_queries(django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
         response = client.get("/api/providers/")
     assert response.json()["count"] == 15
+
+
+def test_list_pages_do_not_query_per_provider(client, django_assert_max_num_queries):
+    for _ in range(12):
+        services.application_create(provider=ProviderFactory(), acting_user=officer())
+    client.force_login(officer())
+    client.get(reverse("providers:participants"))
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("providers:participants")).status_code == 200
+    with django_assert_max_num_queries(16):
+        assert client.get(reverse("admin:providers_provider_changelist")).status_code == 200
