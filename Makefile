@@ -23,7 +23,7 @@ check-system:
 	@$(PY) -c "import weasyprint" 2>/dev/null || { echo "WeasyPrint cannot load Pango. On Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"; exit 1; }
 
 run: install
-	$(PY) manage.py migrate --noinput
+	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py load_demo
 	@echo ""
 	@echo "  The portal:  http://$(HOST):$(PORT)/     admin: http://$(HOST):$(PORT)/admin/"

@@ -89,3 +89,11 @@ def test_the_task_runs_on_a_real_worker(real_celery_worker):
     counts = result.get(timeout=60)
     assert counts["expiring"] == 2 and counts["expired"] == 1
     assert flags()[documents["gone"].number] == ExpiryFlag.EXPIRED
+
+
+def test_the_flagging_runs_every_day_on_beat(settings):
+    schedules = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "providers.tasks.flag_expiring_documents_task" in schedules
+    from pilot.celery import app
+
+    assert "providers.tasks.flag_expiring_documents_task" in app.tasks
