@@ -62,16 +62,25 @@ def service_action(
     form_class: type[forms.Form] | None,
     call: Callable[[Any, dict[str, Any], Any], Any],
     permission: str = "change",
+    precheck: Callable[[Any], Any] | None = None,
 ) -> Callable[..., HttpResponse | None]:
     """An admin action that calls a service once per selected object.
 
     With a form, the action first shows an intermediate page (decision number, reasons, …).
-    A refusal by the service is reported for that object and changes nothing for it.
+    `precheck` names, before that page, the objects the action cannot apply to (a cheap status
+    check; the service still decides). A refusal by the service is reported for that object and
+    changes nothing for it.
     """
 
     def action(
         modeladmin: admin.ModelAdmin[Any], request: HttpRequest, queryset: QuerySet[Any]
     ) -> HttpResponse | None:
+        if precheck is not None:
+            problems = [(obj, problem) for obj in queryset if (problem := precheck(obj))]
+            if problems:
+                for obj, problem in problems:
+                    modeladmin.message_user(request, f"{obj}: {problem}", messages.ERROR)
+                return None
         form = None
         if form_class is not None:
             form = form_class(request.POST) if "apply" in request.POST else form_class()

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -18,9 +19,11 @@ from providers import selectors, services
 from providers.models import (
     AdmissionApplication,
     ApplicationEvent,
+    ApplicationStatus,
     Branch,
     EquippedRoom,
     InspectionResult,
+    Position,
     Premises,
     Provider,
     QualificationDocument,
@@ -118,6 +121,7 @@ class QualificationDocumentInline(admin.TabularInline):
     )
     readonly_fields = ("expiry_flag", "review_status", "file_link")
     show_change_link = True
+    classes = ("collapse",)
 
     @admin.display(description=_("file"))
     def file_link(self, obj: QualificationDocument) -> str:
@@ -131,12 +135,15 @@ class QualificationDocumentInline(admin.TabularInline):
 class EquippedRoomInline(admin.TabularInline):
     model = EquippedRoom
     extra = 0
+    classes = ("collapse",)
 
 
 class StaffMemberInline(admin.TabularInline):
     model = StaffMember
     extra = 0
-    fields = ("full_name", "position", "fte", "education", "hired_on", "left_on")
+    fields = ("full_name", "position", "fte", "left_on")
+    show_change_link = True
+    classes = ("collapse",)
 
 
 class ApplicationInline(admin.TabularInline):
@@ -230,17 +237,23 @@ class ProviderAdmin(admin.ModelAdmin):
         if not obj.pk:
             return "—"
         state = selectors.readiness(provider=obj, on=timezone.localdate())
+        labels = dict(Position.choices)
         rows = (
-            (line.position, line.required, line.actual, line.shortfall or "")
+            (
+                labels[line.position],
+                floatformat(line.required, -2),
+                floatformat(line.actual, -2),
+                floatformat(line.shortfall, -2) if line.shortfall else "—",
+            )
             for line in state.staffing
             if line.required or line.actual
         )
         return format_html(
             "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
-            _("position"),
-            _("required"),
-            _("actual FTE"),
-            _("shortfall"),
+            _("Position"),
+            _("Required"),
+            _("Actual FTE"),
+            _("Shortfall"),
             format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
         )
 
@@ -294,10 +307,10 @@ class AdmissionApplicationAdmin(admin.ModelAdmin):
     list_display = (
         "provider",
         "status",
-        "submitted_at",
         "inspection_result",
         "decision_number",
         "decision_date",
+        "submitted_at",
     )
     list_filter = ("status", "inspection_result")
     search_fields = ("provider__name", "provider__bin", "decision_number")
@@ -351,6 +364,11 @@ class AdmissionApplicationAdmin(admin.ModelAdmin):
             description=_("Record the accessibility inspection (inspector)"),
             form_class=InspectionForm,
             permission="view",
+            precheck=lambda obj: (
+                None
+                if obj.status == ApplicationStatus.INSPECTION_REQUESTED
+                else _("No inspection was requested for this application.")
+            ),
             call=lambda obj, data, user: services.application_record_inspection(
                 application=obj, acting_user=user, **data
             ),
@@ -359,6 +377,11 @@ class AdmissionApplicationAdmin(admin.ModelAdmin):
             name="approve",
             description=_("Approve: put on the participants' list"),
             form_class=DecisionForm,
+            precheck=lambda obj: (
+                None
+                if obj.status == ApplicationStatus.INSPECTED
+                else _("Only an inspected application can be approved.")
+            ),
             call=lambda obj, data, user: services.application_approve(
                 application=obj, acting_user=user, **data
             ),
@@ -434,12 +457,12 @@ class QualificationDocumentAdmin(DocumentAdminBase):
     list_display = (
         "provider",
         "kind",
-        "number",
-        "issued_on",
         "valid_until",
         "expiry_flag",
         "review_status",
         "file_link",
+        "number",
+        "issued_on",
     )
     list_filter: ClassVar[tuple[Any, ...]] = (ExpiryFilter, "review_status", "kind", "provider")
     search_fields = ("provider__name", "provider__bin", "number")
@@ -464,12 +487,12 @@ class StaffDocumentAdmin(AccessLoggedAdminMixin, DocumentAdminBase):
     list_display = (
         "staff_member",
         "kind",
-        "number",
-        "issued_on",
         "valid_until",
         "expiry_flag",
         "review_status",
         "file_link",
+        "number",
+        "issued_on",
     )
     search_fields = ("staff_member__full_name", "number")
     list_select_related = ("staff_member__provider",)

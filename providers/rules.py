@@ -64,6 +64,13 @@ class Gap:
     premises_id: int | None = None
 
 
+def _mid_sentence(label: str, *, first: bool = False) -> str:
+    """A document's name inside a sentence starts lower-case, unless it opens it or is an acronym."""
+    if first or len(label) < 2 or label[1].isupper():
+        return label
+    return label[0].lower() + label[1:]
+
+
 def _usable(document: DocumentLike, on: datetime.date, *, require_accepted: bool) -> bool:
     if document.review_status == ReviewStatus.REJECTED:
         return False
@@ -93,12 +100,16 @@ def _requirement_gap(
         ):
             return None
     wanted = str(_(" or ")).join(
-        str(DocumentKind(kinds[0]).label)
-        if len(kinds) == 1
-        else str(
-            _("all of: %(kinds)s") % {"kinds": ", ".join(str(DocumentKind(k).label) for k in kinds)}
+        _mid_sentence(
+            str(DocumentKind(kinds[0]).label)
+            if len(kinds) == 1
+            else str(
+                _("all of: %(kinds)s")
+                % {"kinds": ", ".join(_mid_sentence(str(DocumentKind(k).label)) for k in kinds)}
+            ),
+            first=index == 0,
         )
-        for kinds in alternatives
+        for index, kinds in enumerate(alternatives)
     )
     present = [d for d in documents if any(d.kind in kinds for kinds in alternatives)]
     if require_accepted and any(

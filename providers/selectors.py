@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Sum, Value, When
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +20,7 @@ from providers.models import (
     ApplicationStatus,
     EquippedRoom,
     ExpiryFlag,
+    Position,
     Premises,
     Provider,
     QualificationDocument,
@@ -66,6 +67,15 @@ def documents_for_user(*, user: Any) -> QuerySet[QualificationDocument]:
 def staff_for_user(*, user: Any) -> QuerySet[StaffMember]:
     """Staff are people: analysts never see them."""
     return _scoped_to_provider(StaffMember.objects.select_related("provider"), user, "provider_id")
+
+
+def position_order() -> Case:
+    """Order by the positions' order in App. 1, not by their codes."""
+    return Case(
+        *(When(position=code, then=Value(index)) for index, code in enumerate(Position.values)),
+        default=Value(len(Position.values)),
+        output_field=IntegerField(),
+    )
 
 
 def staff_documents_for_user(*, user: Any) -> QuerySet[StaffDocument]:

@@ -148,7 +148,7 @@ def staff(request: HttpRequest) -> HttpResponse:
         selectors.staff_for_user(user=request.user)
         .filter(provider=provider)
         .prefetch_related("documents")
-        .order_by("left_on", "position", "full_name")
+        .order_by("left_on", selectors.position_order(), "full_name")
     )
     return _form_page(
         request,

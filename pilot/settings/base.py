@@ -37,7 +37,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "import_export",
-    "auditlog",
+    "core.apps.AuditTrailConfig",
     "axes",
     "csp",
     "core",

@@ -287,3 +287,43 @@ def test_document_review_reject_needs_reason_and_role():
     document.refresh_from_db()
     assert document.review_status == ReviewStatus.REJECTED
     assert document.reviewed_by is not None
+
+
+def test_admin_approve_names_applications_that_are_not_inspected_before_asking(client):
+    from django.urls import reverse
+
+    application, head, city, _ = walk_to(ApplicationStatus.SUBMITTED)
+    client.force_login(city)
+    response = client.post(
+        reverse("admin:providers_admissionapplication_changelist"),
+        {"action": "approve", "_selected_action": [application.pk]},
+        follow=True,
+    )
+    text = response.content.decode()
+    assert "Only an inspected application can be approved." in text
+    assert 'name="decision_number"' not in text
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.SUBMITTED
+
+
+def test_admin_approve_with_the_decision_form(client):
+    from django.urls import reverse
+
+    application, head, city, _ = walk_to(ApplicationStatus.INSPECTED)
+    client.force_login(city)
+    url = reverse("admin:providers_admissionapplication_changelist")
+    form_page = client.post(url, {"action": "approve", "_selected_action": [application.pk]})
+    assert 'name="decision_number"' in form_page.content.decode()
+    client.post(
+        url,
+        {
+            "action": "approve",
+            "_selected_action": [application.pk],
+            "apply": "1",
+            "decision_number": "РЕШ-77",
+            "decision_date": datetime.date.today().isoformat(),
+        },
+    )
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.APPROVED
+    assert application.decision_number == "РЕШ-77"

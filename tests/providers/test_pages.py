@@ -129,3 +129,17 @@ def test_head_submits_from_the_page(client):
     assert "submitted to the akimat" in response.content.decode()
     application.refresh_from_db()
     assert application.status == ApplicationStatus.SUBMITTED
+
+
+def test_refusals_use_the_portals_own_pages(client):
+    provider = ProviderFactory()
+    client.force_login(coordinator_of(provider))
+    denied = client.get(reverse("providers:upload_document"))
+    assert denied.status_code == 403
+    assert "Access denied" in denied.content.decode()
+    missing = client.get(reverse("providers:staff_member", args=[999999]))
+    assert missing.status_code == 404
+    assert "Page not found" in missing.content.decode()
+    password = client.get(reverse("password_change"))
+    assert password.status_code == 200
+    assert 'class="top"' in password.content.decode()  # the portal's header, not the admin's
