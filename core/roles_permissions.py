@@ -1,4 +1,8 @@
-"""Which model permissions each role's group holds. Applied by migrations (core 0003 and later)."""
+"""Which model permissions each role's group holds.
+
+Applied by migrations (core 0003, and again by a later migration whenever an app adds models),
+so that the groups always hold exactly what this table says.
+"""
 
 ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
     # The akimat: everything in the domain apps; users are managed by the superuser.
@@ -29,6 +33,14 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
     },
     # Provider staff work on their own pages; these mirror what the pages let them do.
     "provider_head": {
+        "recipients": [
+            "view_child",
+            "view_legalrepresentative",
+            "view_ipar",
+            "view_serviceapplication",
+            "view_needsassessment",
+            "view_enrollment",
+        ],
         "providers": [
             "view_provider",
             "view_qualificationdocument",
@@ -39,7 +51,17 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             "view_admissionapplication",
         ],
     },
-    "coordinator": {"providers": ["view_provider"]},
+    "coordinator": {
+        "providers": ["view_provider"],
+        "recipients": [
+            "view_child",
+            "view_legalrepresentative",
+            "view_ipar",
+            "view_serviceapplication",
+            "view_needsassessment",
+            "view_enrollment",
+        ],
+    },
     "analyst": {"providers": ["view_provider"]},
 }
 
