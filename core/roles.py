@@ -60,3 +60,13 @@ def primary_role(user: User | AnonymousUser | None) -> str | None:
         if role in codes:
             return role
     return None
+
+
+def ensure_role(user: User | AnonymousUser | None, *roles: str) -> None:
+    """Refuse (403) unless the user holds one of `roles`."""
+    from django.utils.translation import gettext_lazy as _
+
+    from core.errors import RoleRequired
+
+    if not has_role(user, *roles):
+        raise RoleRequired(_("Your role does not allow this action."))

@@ -6,9 +6,12 @@ from rest_framework.routers import DefaultRouter
 
 from core import views as core_views
 from providers.apis import ProviderViewSet
+from recipients.apis import ChildViewSet, EnrollmentViewSet
 
 router = DefaultRouter()
 router.register("providers", ProviderViewSet, basename="provider")
+router.register("children", ChildViewSet, basename="child")
+router.register("enrollments", EnrollmentViewSet, basename="enrollment")
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -27,4 +30,5 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
     path("", include("providers.urls")),
+    path("", include("recipients.urls")),
 ]

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.audit import acting_as
 from core.errors import RoleRequired, fail
-from core.roles import PROVIDER_ROLES, Role, has_role, roles_of
+from core.roles import PROVIDER_ROLES, Role, ensure_role, has_role, roles_of
 from providers.models import (
     OPEN_APPLICATION_STATUSES,
     AdmissionApplication,
@@ -33,11 +33,6 @@ from providers.models import (
     StaffMember,
 )
 from providers.selectors import readiness
-
-
-def ensure_role(user: Any, *roles: str) -> None:
-    if not has_role(user, *roles):
-        raise RoleRequired(_("Your role does not allow this action."))
 
 
 def ensure_acts_for(user: Any, provider: Provider) -> None:

@@ -137,3 +137,24 @@ def enrollment_conditions(
             )
         )
     return missing
+
+
+def home_ipar_coverage_end(ipars: Iterable[Any], day: datetime.date) -> datetime.date | None:
+    """The last day of unbroken home-services ИПАР coverage from `day` on (None: not covered).
+
+    A new ИПАР that starts no later than the day after the previous one ends continues the
+    coverage, so a renewal already entered is not reported as ending.
+    """
+    home = sorted((ipar for ipar in ipars if ipar.home_services), key=lambda ipar: ipar.issued_on)
+    current = valid_ipar_on(home, day)
+    if current is None:
+        return None
+    end = max(ipar.valid_until for ipar in home if ipar.issued_on <= day <= ipar.valid_until)
+    extended = True
+    while extended:
+        extended = False
+        for ipar in home:
+            if ipar.issued_on <= end + datetime.timedelta(days=1) and ipar.valid_until > end:
+                end = ipar.valid_until
+                extended = True
+    return end

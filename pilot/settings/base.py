@@ -235,6 +235,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "providers.tasks.flag_expiring_documents_task",
         "schedule": crontab(hour=6, minute=0),
     },
+    "enrollment-warnings": {
+        "task": "recipients.tasks.enrollment_warnings_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # Days before a document's end that it is flagged as expiring.

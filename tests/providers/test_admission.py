@@ -292,7 +292,7 @@ def test_document_review_reject_needs_reason_and_role():
 def test_admin_approve_names_applications_that_are_not_inspected_before_asking(client):
     from django.urls import reverse
 
-    application, head, city, _ = walk_to(ApplicationStatus.SUBMITTED)
+    application, _head, city, _ = walk_to(ApplicationStatus.SUBMITTED)
     client.force_login(city)
     response = client.post(
         reverse("admin:providers_admissionapplication_changelist"),
@@ -309,7 +309,7 @@ def test_admin_approve_names_applications_that_are_not_inspected_before_asking(c
 def test_admin_approve_with_the_decision_form(client):
     from django.urls import reverse
 
-    application, head, city, _ = walk_to(ApplicationStatus.INSPECTED)
+    application, _head, city, _ = walk_to(ApplicationStatus.INSPECTED)
     client.force_login(city)
     url = reverse("admin:providers_admissionapplication_changelist")
     form_page = client.post(url, {"action": "approve", "_selected_action": [application.pk]})

@@ -1,0 +1,100 @@
+"""Children and enrolments, read-only, scoped: only the akimat and the child's provider see them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, viewsets
+
+from core.audit import record_access
+from recipients import selectors
+from recipients.models import Child, Enrollment, Ipar
+
+
+class IparSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Ipar
+        fields = ("number", "issued_on", "valid_until", "home_services", "services")
+
+
+class EnrollmentSerializer(serializers.ModelSerializer):
+    child_iin = serializers.CharField(source="child.iin", read_only=True)
+    provider_bin = serializers.CharField(source="provider.bin", read_only=True)
+    consent_on = serializers.DateField(
+        source="application.consent_on", read_only=True, default=None
+    )
+    consent_withdrawn_on = serializers.DateField(
+        source="application.consent_withdrawn_on", read_only=True, default=None
+    )
+
+    class Meta:
+        model = Enrollment
+        fields = (
+            "id",
+            "decision_number",
+            "decision_date",
+            "child",
+            "child_iin",
+            "provider",
+            "provider_bin",
+            "start_on",
+            "end_on",
+            "status",
+            "end_reason",
+            "consent_on",
+            "consent_withdrawn_on",
+        )
+
+
+class ChildSerializer(serializers.ModelSerializer):
+    ipars = IparSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Child
+        fields = (
+            "id",
+            "iin",
+            "last_name",
+            "first_name",
+            "middle_name",
+            "birth_date",
+            "sex",
+            "district",
+            "address",
+            "disability_until",
+            "diagnosis_group",
+            "ipars",
+        )
+
+
+@extend_schema(tags=["children"])
+class ChildViewSet(viewsets.ReadOnlyModelViewSet):
+    """Children the caller may see; every opened record is written to the audit trail."""
+
+    serializer_class = ChildSerializer
+    filterset_fields = ("district",)
+    search_fields = ("=iin", "last_name", "first_name")
+
+    def get_queryset(self) -> Any:
+        return (
+            selectors.children_for_user(user=self.request.user)
+            .prefetch_related(Prefetch("ipars", queryset=Ipar.objects.order_by("-issued_on")))
+            .order_by("last_name", "first_name", "pk")
+        )
+
+    def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().retrieve(request, *args, **kwargs)
+        record_access(self.get_object(), user=request.user, what="api")
+        return response
+
+
+@extend_schema(tags=["children"])
+class EnrollmentViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = EnrollmentSerializer
+    filterset_fields = ("status", "provider")
+    search_fields = ("decision_number", "=child__iin")
+
+    def get_queryset(self) -> Any:
+        return selectors.enrollments_for_user(user=self.request.user).order_by("-start_on", "pk")

@@ -1,0 +1,80 @@
+"""Reads of children and enrolments, scoped by who is asking (domain.md §2)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from core.roles import PROVIDER_ROLES, Role, roles_of
+from recipients import rules
+from recipients.models import Child, Enrollment, EnrollmentStatus, Ipar
+
+
+def children_for_user(*, user: Any) -> QuerySet[Child]:
+    """Officers see every child; a provider's staff the children ever enrolled with it; no one else."""
+    roles = roles_of(user)
+    if Role.AKIMAT_OFFICER in roles:
+        return Child.objects.all()
+    if roles & PROVIDER_ROLES and getattr(user, "provider_id", None):
+        enrolled_here = Enrollment.objects.filter(
+            child=OuterRef("pk"), provider_id=user.provider_id
+        ).exclude(status=EnrollmentStatus.REFUSED)
+        return Child.objects.filter(Exists(enrolled_here))
+    return Child.objects.none()
+
+
+def enrollments_for_user(*, user: Any) -> QuerySet[Enrollment]:
+    roles = roles_of(user)
+    enrollments = Enrollment.objects.select_related("child", "provider", "application")
+    if Role.AKIMAT_OFFICER in roles:
+        return enrollments
+    if roles & PROVIDER_ROLES and getattr(user, "provider_id", None):
+        return enrollments.filter(provider_id=user.provider_id).exclude(
+            status=EnrollmentStatus.REFUSED
+        )
+    return enrollments.none()
+
+
+def children_list(
+    *, user: Any, day: datetime.date, search: str = "", status: str = ""
+) -> QuerySet[Child]:
+    """The provider's children list: with the enrolment that covers `day` marked, two queries."""
+    children = children_for_user(user=user)
+    if search:
+        term = search.strip()
+        children = children.filter(
+            Q(iin__startswith=term) | Q(last_name__icontains=term) | Q(first_name__icontains=term)
+        )
+    active = Enrollment.objects.filter(
+        child=OuterRef("pk"), status=EnrollmentStatus.APPROVED, start_on__lte=day
+    ).filter(Q(end_on__isnull=True) | Q(end_on__gte=day))
+    if getattr(user, "provider_id", None) and Role.AKIMAT_OFFICER not in roles_of(user):
+        active = active.filter(provider_id=user.provider_id)
+    children = children.annotate(is_active=Exists(active))
+    if status == "active":
+        children = children.filter(is_active=True)
+    elif status == "ended":
+        children = children.filter(is_active=False)
+    return children.prefetch_related(
+        Prefetch("ipars", queryset=Ipar.objects.order_by("-issued_on"))
+    ).order_by("last_name", "first_name", "pk")
+
+
+def stage_of(child: Child, *, day: datetime.date) -> str:
+    """Where a child stands, from the records already loaded: applied, assessed, enrolled, ended."""
+    enrollments = list(child.enrollments.all())
+    if any(e.status == EnrollmentStatus.APPROVED and e.covers(day) for e in enrollments):
+        return "enrolled"
+    if any(e.status == EnrollmentStatus.APPROVED for e in enrollments):
+        return "ended"
+    if list(child.assessments.all()):
+        return "assessed"
+    if list(child.applications.all()):
+        return "applied"
+    return "registered"
+
+
+def valid_ipar(child: Child, *, day: datetime.date) -> Ipar | None:
+    return rules.valid_ipar_on(child.ipars.all(), day)
