@@ -43,7 +43,7 @@ def child_card(request: HttpRequest, pk: int) -> HttpResponse:
     """A child's card; opening it is recorded in the audit trail (who, when)."""
     _provider_staff(request)
     today = timezone.localdate()
-    provider_id: int = request.user.provider_id  # type: ignore[union-attr]
+    provider_id = int(getattr(request.user, "provider_id", 0) or 0)
     child = get_object_or_404(
         selectors.children_for_user(user=request.user).prefetch_related(
             "representatives",
