@@ -52,9 +52,7 @@ def child_card(request: HttpRequest, pk: int) -> HttpResponse:
             "assessments",
             Prefetch(
                 "enrollments",
-                queryset=Enrollment.objects.filter(
-                    provider_id=getattr(request.user, "provider_id", None)
-                )
+                queryset=Enrollment.objects.filter(provider_id=provider_id)
                 .select_related("provider", "application")
                 .order_by("-start_on"),
             ),
