@@ -148,3 +148,96 @@ class StaffMemberFactory(factory.django.DjangoModelFactory):
     provider = factory.SubFactory(ProviderFactory)
     full_name = factory.Sequence(lambda n: f"Сотрудник {n}")
     position = "psychologist"
+
+
+# --- children -------------------------------------------------------------------------------
+
+
+def iin_for(birth_date: datetime.date, sex: str = "F") -> str:
+    """A valid IIN whose digits encode `birth_date` (century digit 5/6 for 2000–2099)."""
+    century = (
+        ("5" if sex == "M" else "6") if birth_date.year >= 2000 else ("3" if sex == "M" else "4")
+    )
+    prefix = f"{birth_date:%y%m%d}{century}"
+    while True:
+        body = f"{prefix}{next(_bin_numbers) % 10000:04d}"
+        digit = check_digit(body)
+        if digit is not None:
+            return f"{body}{digit}"
+
+
+class ChildFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "recipients.Child"
+
+    birth_date = datetime.date(2015, 4, 10)
+    iin = factory.LazyAttribute(lambda child: iin_for(child.birth_date))
+    last_name = factory.Sequence(lambda n: f"Фамилия{n}")
+    first_name = "Айгерим"
+    middle_name = ""
+    sex = "F"
+    district = "yesil"
+    address = "г. Астана, ул. Сарайшык, 5"
+    name_key = factory.LazyAttribute(lambda c: f"{c.last_name} {c.first_name}".casefold())
+
+
+class IparFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "recipients.Ipar"
+
+    child = factory.SubFactory(ChildFactory)
+    number = factory.Sequence(lambda n: f"ИПАР-{n:07d}")
+    issued_on = datetime.date(2026, 1, 1)
+    valid_until = datetime.date(2027, 12, 31)
+    home_services = True
+    services = ["pedagogical", "psychological"]
+
+
+class ServiceApplicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "recipients.ServiceApplication"
+
+    child = factory.SubFactory(ChildFactory)
+    submitted_on = datetime.date(2026, 5, 20)
+    consent_on = datetime.date(2026, 5, 20)
+
+
+class AssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "recipients.NeedsAssessment"
+
+    child = factory.SubFactory(ChildFactory)
+    assessed_on = datetime.date(2026, 5, 25)
+    social_worker = "Сейткали Жанна"
+    conclusion = "Нуждается в услугах на дому и в центре"
+
+
+def admitted_provider(**fields: object) -> Provider:
+    return ProviderFactory(**{"admitted_on": datetime.date(2026, 6, 5), **fields})
+
+
+def enrollment_for(
+    child, provider, *, start_on=datetime.date(2026, 7, 1), status="approved", **fields
+):  # type: ignore[no-untyped-def]
+    from recipients.models import Enrollment
+
+    application = fields.pop("application", None) or ServiceApplicationFactory(child=child)
+    return Enrollment.objects.create(
+        child=child,
+        provider=provider,
+        application=application,
+        decision_number=f"РЕШ-{next(_bin_numbers)}",
+        decision_date=start_on - datetime.timedelta(days=3),
+        start_on=start_on,
+        status=status,
+        **fields,
+    )
+
+
+def enrollable_child(**fields: object):  # type: ignore[no-untyped-def]
+    """A child with a valid home ИПАР, an application with consent and an assessment."""
+    child = ChildFactory(**fields)
+    IparFactory(child=child)
+    application = ServiceApplicationFactory(child=child)
+    AssessmentFactory(child=child)
+    return child, application
