@@ -529,4 +529,28 @@ def load_demo() -> dict[str, int]:
             services.application_submit(application=application, acting_user=head)
             services.application_request_inspection(application=application, acting_user=head)
     services.documents_flag_expiring(today=timezone.localdate())
-    return {"providers_created": created, "users": len(users)}
+    children = load_children()
+    return {"providers_created": created, "users": len(users), "children_created": children}
+
+
+DEMO_CHILDREN = 320
+
+
+def load_children() -> int:
+    """A few hundred children at every stage, once; then the duplicate and warning jobs."""
+    from core.demo_children import add_duplicate_pairs, ensure_tariffs, generate_children
+    from recipients import services as recipient_services
+    from recipients.models import Child
+
+    ensure_tariffs()
+    if Child.objects.exists():
+        return 0
+    today = timezone.localdate()
+    admitted = [
+        p for p in Provider.objects.filter(admitted_on__isnull=False).order_by("pk") if p.is_eligible
+    ]
+    generated = generate_children(count=DEMO_CHILDREN, providers=admitted, today=today)
+    add_duplicate_pairs(count=2)
+    recipient_services.duplicates_find()
+    recipient_services.enrollment_warnings_refresh(today=today)
+    return generated.children

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, IntegerField, Prefetch, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -139,8 +139,27 @@ class Readiness:
 def recipient_counts(provider: Provider, *, on: datetime.date) -> tuple[int, int, Promise]:
     """(recipients, children needing a care worker, where the numbers come from).
 
-    Until children are enrolled (recipients app, issue 3) the declared planned numbers are used.
+    The children enrolled with the provider on `on`; until it has any, its declared planned
+    numbers. One query.
     """
+    from recipients.models import CARE_DIAGNOSIS_GROUPS, Enrollment, EnrollmentStatus
+
+    counts = (
+        Enrollment.objects.filter(
+            provider=provider, status=EnrollmentStatus.APPROVED, start_on__lte=on
+        )
+        .filter(Q(end_on__isnull=True) | Q(end_on__gte=on))
+        .aggregate(
+            children=Count("child", distinct=True),
+            care=Count(
+                "child",
+                distinct=True,
+                filter=Q(child__diagnosis_group__in=CARE_DIAGNOSIS_GROUPS),
+            ),
+        )
+    )
+    if counts["children"]:
+        return counts["children"], counts["care"], _("children enrolled today")
     return (
         provider.planned_recipients,
         provider.planned_care_recipients,

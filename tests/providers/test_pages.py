@@ -143,3 +143,20 @@ def test_refusals_use_the_portals_own_pages(client):
     password = client.get(reverse("password_change"))
     assert password.status_code == 200
     assert 'class="top"' in password.content.decode()  # the portal's header, not the admin's
+
+
+def test_staffing_follows_enrolled_children_once_there_are_any(client):
+    import datetime
+
+    from providers import selectors
+    from tests.factories import ChildFactory, admitted_provider, enrollment_for
+
+    provider = admitted_provider(planned_recipients=200)
+    day = datetime.date(2026, 7, 10)
+    assert selectors.readiness(provider=provider, on=day).recipients == 200
+    for index in range(3):
+        enrollment_for(ChildFactory(diagnosis_group="musculoskeletal" if index else "other"), provider)
+    state = selectors.readiness(provider=provider, on=day)
+    assert (state.recipients, state.care_recipients) == (3, 2)
+    speech = next(line for line in state.staffing if line.position == "speech_therapist")
+    assert speech.required == 1

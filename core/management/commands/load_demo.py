@@ -12,7 +12,7 @@ class Command(BaseCommand):
         result = load_demo()
         self.stdout.write(
             f"Demo data: {result['providers_created']} organisations created this run, "
-            f"{result['users']} demo users."
+            f"{result['users']} demo users, {result['children_created']} children created this run."
         )
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         self.stdout.write(f"  {'admin':<18} superuser")
