@@ -86,3 +86,25 @@ def test_draft_applicant_sees_what_is_missing(client, demo):
     page = client.get(reverse("providers:my_provider")).content.decode()
     assert 'data-testid="gaps"' in page
     assert "Fire-safety inspection" in page
+
+
+def test_demo_children_at_every_stage_and_visible_to_their_centre(client, demo):
+    import datetime
+
+    from recipients.models import Child, EnrollmentWarning, PossibleDuplicate
+    from recipients.selectors import stage_of
+
+    day = datetime.date(2026, 11, 22)
+    children = Child.objects.prefetch_related("enrollments", "assessments", "applications")
+    stages = {stage_of(child, day=day) for child in children}
+    assert {"applied", "assessed", "enrolled", "ended"} <= stages
+    assert children.count() >= 300
+    assert PossibleDuplicate.objects.exists()
+    assert EnrollmentWarning.objects.exists()
+
+    sign_in(client, "coord.solnechny")
+    listing = client.get(reverse("recipients:children"))
+    shown = listing.context["page"].object_list
+    assert len(shown) > 10
+    card = client.get(reverse("recipients:child", args=[shown[0].pk]))
+    assert card.status_code == 200
