@@ -179,7 +179,6 @@ def generate_children(
     """Create `count` children spread over `providers` and the stages; skips IINs that exist."""
     rng = random.Random(seed)
     existing = set(Child.objects.values_list("iin", flat=True))
-    existing_decisions = Enrollment.objects.count()
     children: list[Child] = []
     plans: list[tuple[Child, str, Provider, bool]] = []
     for serial in range(count):
@@ -285,8 +284,8 @@ def generate_children(
     ServiceApplication.objects.bulk_update(applications, ["representative"], batch_size=500)
 
     enrollments = []
-    for index, ((child, stage, provider, _male), ipar, application) in enumerate(
-        zip(plans, ipars, applications, strict=True)
+    for (child, stage, provider, _male), ipar, application in zip(
+        plans, ipars, applications, strict=True
     ):
         if stage not in ("draft", "enrolled", "ended"):
             continue
@@ -294,7 +293,7 @@ def generate_children(
         start = max(
             admitted, application.consent_on or admitted, ipar.issued_on
         ) + datetime.timedelta(days=rng.randint(20, 60))
-        number = f"РЕШ-D{existing_decisions + index + 1:06d}"
+        number = f"РЕШ-D{child.iin}"
         enrollment = Enrollment(
             child=child,
             provider=provider,
