@@ -40,6 +40,13 @@ lint: install
 	$(PY) manage.py makemigrations --check --dry-run
 
 # Refresh the catalogues after code changes (needs gettext), keeping the Kazakh admin overrides.
+# Benchmarks at the Astana scale on a throw-away database (SQLite unless BENCH_DATABASE_URL).
+BENCH_DATABASE_URL ?= sqlite:////tmp/pilot-bench.sqlite3
+bench: install
+	rm -f /tmp/pilot-bench.sqlite3
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/run.py
+
 messages: install
 	$(PY) manage.py makemessages -l ru -l kk --ignore='.venv/*' --ignore='tests/*' --no-obsolete
 	msgcat --use-first locale/kk/LC_MESSAGES/django.po locale/kk/admin_overrides.po -o locale/kk/LC_MESSAGES/django.po

@@ -1,0 +1,199 @@
+"""Benchmarks at the Astana scale (`make bench`): timings and query counts, printed as a table.
+
+Runs against the database in DATABASE_URL (the Makefile gives it a throw-away SQLite file):
+loads the demo, generates the city's ~3 550 children, then times the pages and jobs that grow
+with the number of children. Speed targets live here, never in unit tests.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pilot.settings.local")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from core.models import User  # noqa: E402
+from recipients import services as recipient_services  # noqa: E402
+from recipients.models import Child, Enrollment  # noqa: E402
+
+RESULTS: list[tuple[str, float, int, str]] = []
+
+
+def measure(name: str, action: Callable[[], object], target_seconds: float, note: str = "") -> None:
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        result = action()
+        seconds = time.perf_counter() - started
+    status = getattr(result, "status_code", 200)
+    if status != 200:
+        raise SystemExit(f"{name}: HTTP {status}")
+    verdict = "ok" if seconds <= target_seconds else f"SLOW (target {target_seconds}s)"
+    RESULTS.append((name, seconds, len(queries), f"{verdict} {note}".strip()))
+
+
+def main() -> int:
+    devnull = open(os.devnull, "w")  # noqa: SIM115
+    call_command("load_demo", stdout=devnull)
+    call_command("generate_children", count=3550, stdout=devnull)
+    children = Child.objects.count()
+    enrollments = Enrollment.objects.count()
+
+    coordinator = User.objects.get(username="coord.solnechny")
+    officer = User.objects.get(username="officer")
+    browser = Client(HTTP_HOST="localhost")
+    browser.force_login(coordinator)
+    api = Client(HTTP_HOST="localhost")
+    api.force_login(officer)
+
+    measure(
+        "children page, one centre (coordinator)", lambda: browser.get("/children/?status=all"), 0.5
+    )
+    measure("child card", lambda: browser.get(f"/children/{_first_child_id(coordinator)}/"), 0.3)
+    measure("API /api/children/ first page (officer)", lambda: api.get("/api/children/"), 0.5)
+    measure("API /api/enrollments/ first page", lambda: api.get("/api/enrollments/"), 0.5)
+    measure("admin children list (officer)", lambda: api.get("/admin/recipients/child/"), 1.0)
+    measure("duplicates job", recipient_services.duplicates_find, 2.0)
+    measure(
+        "enrolment warnings job",
+        lambda: recipient_services.enrollment_warnings_refresh(today=timezone.localdate()),
+        3.0,
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        dataset = Path(folder)
+        _export_dataset(dataset)
+        measure(
+            "import_dataset, whole city again (all unchanged)",
+            lambda: call_command("import_dataset", str(dataset), stdout=devnull),
+            20.0,
+        )
+
+    print(f"\nAstana scale: {children} children, {enrollments} enrolments ({connection.vendor})\n")
+    print(f"| {'what':<48} | {'seconds':>8} | {'queries':>7} | verdict |")
+    print(f"|{'-' * 50}|{'-' * 10}|{'-' * 9}|---------|")
+    for name, seconds, queries, verdict in RESULTS:
+        print(f"| {name:<48} | {seconds:>8.3f} | {queries:>7} | {verdict} |")
+    return 1 if any(verdict.startswith("SLOW") for *_, verdict in RESULTS) else 0
+
+
+def _first_child_id(user: User) -> int:
+    from recipients.selectors import children_for_user
+
+    return children_for_user(user=user).values_list("pk", flat=True).first() or 0
+
+
+def _export_dataset(folder: Path) -> None:
+    """The whole city's children, ИПАР and enrolments in the exchange format (CSV)."""
+    import csv
+
+    def write(name: str, header: list[str], rows: object) -> None:
+        with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerows(rows)  # type: ignore[arg-type]
+
+    children = Child.objects.prefetch_related("representatives").order_by("pk")
+    write(
+        "children",
+        [
+            "iin",
+            "last_name",
+            "first_name",
+            "middle_name",
+            "birth_date",
+            "sex",
+            "district",
+            "address",
+            "representative_iin",
+            "representative_name",
+            "representative_phone",
+            "representative_relation",
+        ],
+        (
+            [
+                c.iin,
+                c.last_name,
+                c.first_name,
+                c.middle_name,
+                c.birth_date.isoformat(),
+                c.sex,
+                c.district,
+                c.address,
+                *(
+                    [r.iin, r.full_name, r.phone, r.relation]
+                    if (r := next(iter(c.representatives.all()), None))
+                    else ["", "", "", ""]
+                ),
+            ]
+            for c in children
+            if c.representatives.all()
+        ),
+    )
+    from recipients.models import Ipar
+
+    write(
+        "ipar",
+        ["child_iin", "number", "issued_on", "valid_until", "home_services", "services"],
+        (
+            [
+                i.child.iin,
+                i.number,
+                i.issued_on.isoformat(),
+                i.valid_until.isoformat(),
+                "yes" if i.home_services else "no",
+                ";".join(i.services),
+            ]
+            for i in Ipar.objects.select_related("child").order_by("pk")
+        ),
+    )
+    write(
+        "enrollments",
+        [
+            "child_iin",
+            "provider_bin",
+            "decision_number",
+            "decision_date",
+            "start_on",
+            "end_on",
+            "consent_on",
+            "consent_withdrawn_on",
+        ],
+        (
+            [
+                e.child.iin,
+                e.provider.bin,
+                e.decision_number,
+                e.decision_date.isoformat(),
+                e.start_on.isoformat(),
+                e.end_on.isoformat() if e.end_on else "",
+                e.application.consent_on.isoformat()
+                if e.application and e.application.consent_on
+                else "",
+                e.application.consent_withdrawn_on.isoformat()
+                if e.application and e.application.consent_withdrawn_on
+                else "",
+            ]
+            for e in Enrollment.objects.filter(status="approved")
+            .select_related("child", "provider", "application")
+            .order_by("pk")
+        ),
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
