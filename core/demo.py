@@ -547,7 +547,9 @@ def load_children() -> int:
         return 0
     today = timezone.localdate()
     admitted = [
-        p for p in Provider.objects.filter(admitted_on__isnull=False).order_by("pk") if p.is_eligible
+        p
+        for p in Provider.objects.filter(admitted_on__isnull=False).order_by("pk")
+        if p.is_eligible
     ]
     generated = generate_children(count=DEMO_CHILDREN, providers=admitted, today=today)
     add_duplicate_pairs(count=2)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
 
 from core.admin import AccessLoggedAdminMixin, service_action
 from providers import selectors, services
@@ -32,6 +33,7 @@ from providers.models import (
     StaffingNorm,
     StaffMember,
 )
+from providers.resources import ProviderResource
 
 
 class DateInput(forms.DateInput):
@@ -159,7 +161,8 @@ class ApplicationInline(admin.TabularInline):
 
 
 @admin.register(Provider)
-class ProviderAdmin(admin.ModelAdmin):
+class ProviderAdmin(ImportExportMixin, admin.ModelAdmin):
+    resource_classes = [ProviderResource]
     list_display = (
         "name",
         "bin",

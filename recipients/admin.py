@@ -17,6 +17,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
 
 from core.admin import AccessLoggedAdminMixin, service_action
 from core.audit import record_access
@@ -34,6 +35,7 @@ from recipients.models import (
     PossibleDuplicate,
     ServiceApplication,
 )
+from recipients.resources import ChildResource, EnrollmentResource, IparResource
 from recipients.tasks import find_duplicates_task
 
 
@@ -155,7 +157,8 @@ class EnrollmentInline(admin.TabularInline):
 
 
 @admin.register(Child)
-class ChildAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
+class ChildAdmin(AccessLoggedAdminMixin, ImportExportMixin, admin.ModelAdmin):
+    resource_classes = [ChildResource]
     list_display = ("iin", "full_name", "birth_date", "district", "stage")
     list_filter = (
         "district",
@@ -231,8 +234,19 @@ class ChildAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
             self.message_user(request, warning, messages.WARNING)
 
 
+@admin.register(Ipar)
+class IparAdmin(AccessLoggedAdminMixin, ImportExportMixin, admin.ModelAdmin):
+    resource_classes = [IparResource]
+    list_display = ("number", "child", "issued_on", "valid_until", "home_services")
+    list_filter = ("home_services",)
+    search_fields = ("number", "=child__iin", "child__last_name")
+    list_select_related = ("child",)
+    autocomplete_fields = ("child",)
+
+
 @admin.register(Enrollment)
-class EnrollmentAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
+class EnrollmentAdmin(AccessLoggedAdminMixin, ImportExportMixin, admin.ModelAdmin):
+    resource_classes = [EnrollmentResource]
     list_display = (
         "decision_number",
         "child",

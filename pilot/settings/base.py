@@ -255,3 +255,10 @@ LOGGING = {
 # How many reverse proxies in front of the portal append to X-Forwarded-For (0 = none).
 TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
+
+# Admin import/export (django-import-export): importing needs the model's "add" permission,
+# exporting its "view" permission; every import is one transaction with a preview first.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False

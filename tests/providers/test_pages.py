@@ -155,7 +155,9 @@ def test_staffing_follows_enrolled_children_once_there_are_any(client):
     day = datetime.date(2026, 7, 10)
     assert selectors.readiness(provider=provider, on=day).recipients == 200
     for index in range(3):
-        enrollment_for(ChildFactory(diagnosis_group="musculoskeletal" if index else "other"), provider)
+        enrollment_for(
+            ChildFactory(diagnosis_group="musculoskeletal" if index else "other"), provider
+        )
     state = selectors.readiness(provider=provider, on=day)
     assert (state.recipients, state.care_recipients) == (3, 2)
     speech = next(line for line in state.staffing if line.position == "speech_therapist")

@@ -1,0 +1,443 @@
+"""Checks that need the database or other rows, and the plan of what an import changes.
+
+Everything here reads the database with a fixed number of set-based queries (one per table,
+whatever the number of rows) and then works in memory: the plan lists the objects to create
+and, for the objects that exist, the fields that change.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext as _
+
+from core.importing.report import FileSummary, RowError
+from core.importing.specs import FileSpec, ParsedRow
+from providers.models import Provider
+from recipients.models import (
+    Child,
+    Enrollment,
+    EnrollmentStatus,
+    Ipar,
+    LegalRepresentative,
+    ServiceApplication,
+)
+from recipients.rules import name_key
+from tariffs.models import Tariff
+
+# The order objects are written in: a row refers only to rows written before it.
+WRITE_ORDER: tuple[type[models.Model], ...] = (
+    Provider,
+    Tariff,
+    Child,
+    LegalRepresentative,
+    Ipar,
+    ServiceApplication,
+    Enrollment,
+)
+
+# (file, column) → the file whose key the column names. The database is searched too.
+REFERENCES: dict[tuple[str, str], str] = {
+    ("ipar", "child_iin"): "children",
+    ("enrollments", "child_iin"): "children",
+    ("enrollments", "provider_bin"): "providers",
+}
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+
+@dataclass
+class ParsedFile:
+    spec: FileSpec
+    source: str
+    rows: list[ParsedRow]
+
+    def values(self, column: str) -> set[Any]:
+        return {row.values[column] for row in self.rows if row.values.get(column)}
+
+
+@dataclass
+class DatabaseState:
+    """The rows of the database the dataset touches or refers to, by their exchange key."""
+
+    providers: dict[str, Provider] = field(default_factory=dict)
+    children: dict[str, Child] = field(default_factory=dict)
+    tariffs: list[Tariff] = field(default_factory=list)
+    ipars: dict[str, Ipar] = field(default_factory=dict)
+    enrollments: dict[str, Enrollment] = field(default_factory=dict)
+    representatives: dict[tuple[int, str], LegalRepresentative] = field(default_factory=dict)
+
+
+def load_state(files: Mapping[str, ParsedFile]) -> DatabaseState:
+    """One query per table, whatever the number of rows (`in_bulk` on the exchange keys)."""
+
+    def keys(name: str, column: str) -> set[Any]:
+        return files[name].values(column) if name in files else set()
+
+    state = DatabaseState()
+    bins = keys("providers", "bin") | keys("enrollments", "provider_bin")
+    if bins:
+        state.providers = Provider.objects.in_bulk(bins, field_name="bin")
+    iins = keys("children", "iin") | keys("ipar", "child_iin") | keys("enrollments", "child_iin")
+    if iins:
+        state.children = Child.objects.in_bulk(iins, field_name="iin")
+    if "tariffs" in files:
+        state.tariffs = list(Tariff.objects.filter(setting__in=keys("tariffs", "setting")))
+    numbers = keys("ipar", "number")
+    if numbers:
+        state.ipars = Ipar.objects.select_related("child").in_bulk(numbers, field_name="number")
+    decisions = keys("enrollments", "decision_number")
+    if decisions:
+        state.enrollments = Enrollment.objects.select_related(
+            "child", "provider", "application__child"
+        ).in_bulk(decisions, field_name="decision_number")
+    child_ids = [state.children[iin].pk for iin in keys("children", "iin") if iin in state.children]
+    if child_ids:
+        state.representatives = {
+            (representative.child_id, representative.iin): representative
+            for representative in LegalRepresentative.objects.filter(child_id__in=child_ids)
+        }
+    return state
+
+
+def _error(file: ParsedFile, row: ParsedRow, column: str, code: str, message: str) -> RowError:
+    return RowError(file.source, row.number, column, code, message)
+
+
+def check_dataset(files: Mapping[str, ParsedFile], state: DatabaseState) -> list[RowError]:
+    """Checks across rows, files and the database: keys, references, ИПАР and decision owners."""
+    errors: list[RowError] = []
+    for file in files.values():
+        errors.extend(_repeated_keys(file))
+    for (name, column), target in REFERENCES.items():
+        if name not in files:
+            continue
+        known = set(getattr(state, target))
+        if target in files:
+            known |= files[target].values(files[target].spec.key[0])
+        for row in files[name].rows:
+            value = row.values.get(column)
+            if value and value not in known:
+                errors.append(
+                    _error(
+                        files[name],
+                        row,
+                        column,
+                        "unknown_reference",
+                        _("%(column)s %(value)s is not in the database or earlier in this dataset")
+                        % {"column": column, "value": value},
+                    )
+                )
+    if "ipar" in files:
+        errors.extend(_ipar_owners(files["ipar"], state))
+    if "enrollments" in files:
+        errors.extend(_decision_owners(files["enrollments"], state))
+    if "tariffs" in files:
+        errors.extend(_tariff_overlaps(files["tariffs"], state))
+    return errors
+
+
+def _repeated_keys(file: ParsedFile) -> Iterable[RowError]:
+    first_row: dict[tuple[Any, ...], int] = {}
+    for row in file.rows:
+        key = row.key(file.spec)
+        if key is None:
+            continue
+        if key in first_row:
+            yield _error(
+                file,
+                row,
+                file.spec.key_label,
+                "repeated_key",
+                _("%(key)s %(value)s is repeated: row %(first)d has it already")
+                % {
+                    "key": file.spec.key_label,
+                    "value": " ".join(_show(part) for part in key),
+                    "first": first_row[key],
+                },
+            )
+        else:
+            first_row[key] = row.number
+
+
+def _show(value: Any) -> str:
+    return value.isoformat() if isinstance(value, datetime.date) else str(value)
+
+
+def _ipar_owners(file: ParsedFile, state: DatabaseState) -> Iterable[RowError]:
+    for row in file.rows:
+        existing = state.ipars.get(row.values.get("number", ""))
+        child_iin = row.values.get("child_iin")
+        if existing is not None and child_iin and existing.child.iin != child_iin:
+            yield _error(
+                file,
+                row,
+                "child_iin",
+                "ipar_of_another_child",
+                _(
+                    "ИПАР %(number)s belongs to the child %(iin)s; an ИПАР never moves to another child"
+                )
+                % {"number": existing.number, "iin": existing.child.iin},
+            )
+
+
+def _decision_owners(file: ParsedFile, state: DatabaseState) -> Iterable[RowError]:
+    for row in file.rows:
+        existing = state.enrollments.get(row.values.get("decision_number", ""))
+        child_iin = row.values.get("child_iin")
+        if existing is not None and child_iin and existing.child.iin != child_iin:
+            yield _error(
+                file,
+                row,
+                "decision_number",
+                "decision_of_another_child",
+                _("decision %(number)s is already recorded for the child %(iin)s")
+                % {"number": existing.decision_number, "iin": existing.child.iin},
+            )
+
+
+@dataclass(frozen=True)
+class _Period:
+    setting: str
+    start: datetime.date
+    end: datetime.date | None
+    row: ParsedRow | None  # None: a tariff already in the database
+
+    def overlaps(self, other: _Period) -> bool:
+        return (self.end is None or other.start <= self.end) and (
+            other.end is None or self.start <= other.end
+        )
+
+
+def _tariff_overlaps(file: ParsedFile, state: DatabaseState) -> Iterable[RowError]:
+    periods: list[_Period] = []
+    replaced: set[tuple[str, datetime.date]] = set()
+    for row in file.rows:
+        values = row.values
+        if not {"setting", "valid_from", "valid_to"} <= values.keys():
+            continue
+        if values["valid_to"] is not None and values["valid_to"] < values["valid_from"]:
+            continue  # refused already as a period that ends before it starts
+        periods.append(_Period(values["setting"], values["valid_from"], values["valid_to"], row))
+        replaced.add((values["setting"], values["valid_from"]))
+    for tariff in state.tariffs:
+        if (tariff.setting, tariff.valid_from) not in replaced:
+            periods.append(_Period(tariff.setting, tariff.valid_from, tariff.valid_to, None))
+    # Tariffs are a handful of periods per setting: comparing each pair is cheap.
+    for index, period in enumerate(periods):
+        if period.row is None:
+            continue
+        for other in periods[:index] + periods[index + 1 :]:
+            if other.setting != period.setting or not period.overlaps(other):
+                continue
+            if other.row is not None and other.row.number > period.row.number:
+                continue  # the pair is reported once, on the later row
+            where = (
+                _("row %(number)d") % {"number": other.row.number}
+                if other.row is not None
+                else _("already in the database")
+            )
+            yield _error(
+                file,
+                period.row,
+                "valid_from",
+                "tariff_overlap",
+                _(
+                    "the %(setting)s tariff period %(start)s – %(end)s overlaps the one "
+                    "valid from %(other_start)s (%(where)s)"
+                )
+                % {
+                    "setting": period.setting,
+                    "start": period.start.isoformat(),
+                    "end": period.end.isoformat() if period.end else "…",
+                    "other_start": other.start.isoformat(),
+                    "where": where,
+                },
+            )
+
+
+@dataclass
+class Change:
+    obj: models.Model
+    old: models.Model | None  # the state before, for the audit trail; None: created
+    fields: frozenset[str] = frozenset()
+
+
+@dataclass
+class Plan:
+    changes: dict[type[models.Model], list[Change]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    summaries: dict[str, FileSummary] = field(default_factory=dict)
+
+
+def _differences(obj: models.Model, values: Mapping[str, Any]) -> set[str]:
+    changed = set()
+    for name, value in values.items():
+        model_field = obj._meta.get_field(name)
+        if model_field.is_relation:
+            current = getattr(obj, model_field.attname)  # type: ignore[union-attr]
+            if value is None:
+                if current is not None:
+                    changed.add(name)
+            elif value.pk is None or value.pk != current:
+                changed.add(name)
+        elif getattr(obj, name) != value:
+            changed.add(name)
+    return changed
+
+
+class _Planner:
+    def __init__(self, state: DatabaseState) -> None:
+        self.state = state
+        self.plan = Plan()
+
+    def upsert(
+        self,
+        model: type[models.Model],
+        existing: models.Model | None,
+        values: dict[str, Any],
+    ) -> tuple[Any, str]:
+        if existing is None:
+            obj = model(**values)
+            self.plan.changes[model].append(Change(obj, None))
+            return obj, CREATED
+        changed = _differences(existing, values)
+        old = copy.copy(existing) if changed else None
+        for name, value in values.items():
+            # Related objects are assigned even when unchanged, so that str(obj) needs no query.
+            setattr(existing, name, value)
+        if changed:
+            self.plan.changes[model].append(Change(existing, old, frozenset(changed)))
+            return existing, UPDATED
+        return existing, UNCHANGED
+
+    @staticmethod
+    def outcome(main: str, *parts: str) -> str:
+        if main == CREATED:
+            return CREATED
+        return UPDATED if UPDATED in (main, *parts) or CREATED in parts else UNCHANGED
+
+    def providers(self, rows: list[ParsedRow]) -> Iterable[str]:
+        for row in rows:
+            obj, outcome = self.upsert(
+                Provider, self.state.providers.get(row.values["bin"]), dict(row.values)
+            )
+            self.state.providers[obj.bin] = obj
+            yield outcome
+
+    def tariffs(self, rows: list[ParsedRow]) -> Iterable[str]:
+        existing = {(tariff.setting, tariff.valid_from): tariff for tariff in self.state.tariffs}
+        for row in rows:
+            values = row.values
+            _obj, outcome = self.upsert(
+                Tariff, existing.get((values["setting"], values["valid_from"])), dict(values)
+            )
+            yield outcome
+
+    def children(self, rows: list[ParsedRow]) -> Iterable[str]:
+        for row in rows:
+            values = row.values
+            child, outcome = self.upsert(
+                Child,
+                self.state.children.get(values["iin"]),
+                {
+                    "iin": values["iin"],
+                    "last_name": values["last_name"],
+                    "first_name": values["first_name"],
+                    "middle_name": values["middle_name"],
+                    "birth_date": values["birth_date"],
+                    "sex": values["sex"],
+                    "district": values["district"],
+                    "address": values["address"],
+                    # bulk writes skip save(), so the duplicate-finding key is computed here
+                    "name_key": name_key(
+                        values["last_name"], values["first_name"], values["middle_name"]
+                    ),
+                },
+            )
+            self.state.children[child.iin] = child
+            parts = []
+            if values["representative_iin"]:
+                existing = (
+                    self.state.representatives.get((child.pk, values["representative_iin"]))
+                    if child.pk is not None
+                    else None
+                )
+                _representative, part = self.upsert(
+                    LegalRepresentative,
+                    existing,
+                    {
+                        "child": child,
+                        "iin": values["representative_iin"],
+                        "full_name": values["representative_name"],
+                        "phone": values["representative_phone"],
+                        "relation": values["representative_relation"],
+                    },
+                )
+                parts.append(part)
+            yield self.outcome(outcome, *parts)
+
+    def ipar(self, rows: list[ParsedRow]) -> Iterable[str]:
+        for row in rows:
+            values = dict(row.values)
+            values["child"] = self.state.children[values.pop("child_iin")]
+            _obj, outcome = self.upsert(Ipar, self.state.ipars.get(values["number"]), values)
+            yield outcome
+
+    def enrollments(self, rows: list[ParsedRow]) -> Iterable[str]:
+        for row in rows:
+            values = row.values
+            child = self.state.children[values["child_iin"]]
+            existing = self.state.enrollments.get(values["decision_number"])
+            consent = {
+                "consent_on": values["consent_on"],
+                "consent_withdrawn_on": values["consent_withdrawn_on"],
+            }
+            parts = []
+            if existing is not None and existing.application is not None:
+                application, part = self.upsert(ServiceApplication, existing.application, consent)
+            else:
+                application, part = self.upsert(
+                    ServiceApplication,
+                    None,
+                    {
+                        "child": child,
+                        "submitted_on": values["consent_on"] or values["decision_date"],
+                        **consent,
+                    },
+                )
+            parts.append(part)
+            _enrollment, outcome = self.upsert(
+                Enrollment,
+                existing,
+                {
+                    "child": child,
+                    "provider": self.state.providers[values["provider_bin"]],
+                    "application": application,
+                    "decision_number": values["decision_number"],
+                    "decision_date": values["decision_date"],
+                    "start_on": values["start_on"],
+                    "end_on": values["end_on"],
+                    # the file holds decisions the akimat has taken
+                    "status": EnrollmentStatus.APPROVED,
+                },
+            )
+            yield self.outcome(outcome, *parts)
+
+
+def plan_dataset(files: Mapping[str, ParsedFile], state: DatabaseState) -> Plan:
+    """What the import creates and changes, worked out in memory. Call only on a valid dataset."""
+    planner = _Planner(state)
+    for name, file in files.items():
+        summary = FileSummary(name, file.source, rows=len(file.rows))
+        for outcome in getattr(planner, name)(file.rows):
+            setattr(summary, outcome, getattr(summary, outcome) + 1)
+        planner.plan.summaries[name] = summary
+    return planner.plan

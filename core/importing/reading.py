@@ -1,0 +1,223 @@
+"""Finding the files of a dataset and reading each into a table of text cells."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from core.importing.cells import cell_text
+from core.importing.report import RowError, SkippedFile
+
+FORMATS = ("csv", "xlsx")
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int  # the row in the file, header = 1
+    cells: dict[str, str]
+
+
+@dataclass
+class Table:
+    name: str  # "children"
+    source: str  # "children.csv"
+    headers: list[str]
+    rows: list[Row]
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    name: str
+    source: str
+    format: str
+    content: Callable[[], bytes]
+
+
+def _content_of(value: Any) -> Callable[[], bytes]:
+    """Bytes, text, a path or an open file (binary or text), read when needed."""
+
+    def read() -> bytes:
+        data = value
+        if isinstance(data, Path):
+            return data.read_bytes()
+        if hasattr(data, "read"):
+            if hasattr(data, "seek"):
+                data.seek(0)
+            data = data.read()
+        if isinstance(data, str):
+            return data.encode("utf-8")
+        return bytes(data)
+
+    return read
+
+
+def locate_files(
+    directory: Path | Mapping[str, Any],
+    *,
+    supported: Collection[str],
+    planned: Collection[str],
+) -> tuple[dict[str, SourceFile], list[SkippedFile], list[RowError]]:
+    """The dataset's files by name; the files found but not imported; files refused whole.
+
+    `directory` is a folder or a mapping of file names to their contents (uploads).
+    """
+    if isinstance(directory, Path):
+        entries: dict[str, Callable[[], bytes]] = {
+            path.name: _content_of(path) for path in sorted(directory.iterdir()) if path.is_file()
+        }
+    else:
+        entries = {name: _content_of(value) for name, value in directory.items()}
+
+    found: dict[str, list[SourceFile]] = {}
+    skipped: list[SkippedFile] = []
+    for file_name, content in sorted(entries.items()):
+        stem, dot, suffix = file_name.rpartition(".")
+        suffix = suffix.lower()
+        if not dot or suffix not in FORMATS:
+            continue  # README.md and the like are not part of the data
+        stem = stem.lower()
+        if stem in supported:
+            found.setdefault(stem, []).append(SourceFile(stem, file_name, suffix, content))
+        elif stem in planned:
+            skipped.append(SkippedFile(file_name, _("not imported yet")))
+        else:
+            skipped.append(SkippedFile(file_name, _("not a file of the exchange format; ignored")))
+
+    sources: dict[str, SourceFile] = {}
+    errors: list[RowError] = []
+    for name, files in found.items():
+        if len(files) > 1:
+            names = " / ".join(file.source for file in files)
+            errors.append(
+                RowError(
+                    names,
+                    None,
+                    "",
+                    "both_formats",
+                    _("%(files)s are all present: keep only one file for '%(name)s'")
+                    % {"files": names, "name": name},
+                )
+            )
+        else:
+            sources[name] = files[0]
+    return sources, skipped, errors
+
+
+def _file_error(source: str, code: str, message: str) -> RowError:
+    return RowError(source, None, "", code, message)
+
+
+def read_source(
+    source: SourceFile, *, identifier_columns: Collection[str]
+) -> tuple[Table | None, list[RowError]]:
+    try:
+        data = source.content()
+    except OSError as exc:
+        return None, [_file_error(source.source, "unreadable", _("cannot be read: %s") % exc)]
+    if source.format == "csv":
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return None, [
+                _file_error(source.source, "not_utf8", _("is not UTF-8 text; save it as CSV UTF-8"))
+            ]
+        records: Iterable[Iterable[Any]] = csv.reader(io.StringIO(text, newline=""))
+        return build_table(
+            source.name, source.source, records, identifier_columns=identifier_columns
+        )
+    return _read_xlsx(source, data, identifier_columns)
+
+
+def _read_xlsx(
+    source: SourceFile, data: bytes, identifier_columns: Collection[str]
+) -> tuple[Table | None, list[RowError]]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
+        return None, [
+            _file_error(source.source, "unreadable", _("is not a readable XLSX workbook"))
+        ]
+    try:
+        if not workbook.worksheets:
+            return None, [_file_error(source.source, "empty", _("has no sheet"))]
+        sheet = workbook.worksheets[0]
+        return build_table(
+            source.name,
+            source.source,
+            sheet.iter_rows(values_only=True),
+            identifier_columns=identifier_columns,
+        )
+    finally:
+        workbook.close()
+
+
+def build_table(
+    name: str,
+    source: str,
+    records: Iterable[Iterable[Any]],
+    *,
+    identifier_columns: Collection[str],
+) -> tuple[Table | None, list[RowError]]:
+    """A table of text cells from the header record and the data records.
+
+    Used for files and for the tablib datasets of the admin's import buttons alike.
+    """
+    iterator = iter(records)
+    header_record = next(iterator, None)
+    if header_record is None:
+        return None, [_file_error(source, "empty", _("is empty: the header row is missing"))]
+    headers = [cell_text(value).lower() for value in header_record]
+    while headers and not headers[-1]:
+        headers.pop()
+    errors: list[RowError] = []
+    seen: set[str] = set()
+    for header in headers:
+        if header and header in seen:
+            errors.append(
+                RowError(
+                    source,
+                    1,
+                    header,
+                    "repeated_column",
+                    _("the column '%(column)s' appears twice") % {"column": header},
+                )
+            )
+        seen.add(header)
+    if errors:
+        return None, errors
+
+    rows: list[Row] = []
+    for number, record in enumerate(iterator, start=2):
+        values = list(record)
+        extra = [value for value in values[len(headers) :] if cell_text(value)]
+        if extra:
+            errors.append(
+                RowError(
+                    source,
+                    number,
+                    "",
+                    "extra_cells",
+                    _("the row has more cells than the header has columns (%(count)d)")
+                    % {"count": len(headers)},
+                )
+            )
+            continue
+        cells = {
+            header: cell_text(value, identifier=header in identifier_columns)
+            for header, value in zip(headers, values, strict=False)
+            if header
+        }
+        if not any(cells.values()):
+            continue  # a blank line, or the empty tail of a sheet
+        rows.append(Row(number, cells))
+    return Table(name, source, [header for header in headers if header], rows), errors

@@ -1,0 +1,337 @@
+"""The files of the exchange format (exchange.md) as data: columns, key and checks of one row.
+
+A file the portal imports is a `FileSpec`; visits and the registries are listed in
+`PLANNED_FILES` until their specs are written (they are then added to `FILE_SPECS`, in
+dependency order, and given an importer in `core.importing.plan`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.importing.cells import (
+    CellError,
+    Choice,
+    ChoiceList,
+    Date,
+    Identifier,
+    Parser,
+    PositiveWholeNumber,
+    Text,
+    YesNo,
+)
+from core.importing.reading import Table
+from core.importing.report import RowError
+from providers.models import LegalForm, Provider, Sector
+from recipients.models import (
+    Child,
+    District,
+    Enrollment,
+    Ipar,
+    LegalRepresentative,
+    Relation,
+    ServiceKind,
+    Sex,
+)
+from tariffs.models import Setting, Tariff
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    parser: Parser
+    required: bool = True  # an empty cell is refused
+
+
+# A check across the cells of one row: yields (column, code, message) for each problem.
+RowCheck = Callable[[dict[str, Any]], Iterable[tuple[str, str, str]]]
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    checks: tuple[RowCheck, ...] = ()
+
+    @property
+    def column_names(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+    @property
+    def identifier_columns(self) -> frozenset[str]:
+        return frozenset(column.name for column in self.columns if column.parser.identifier)
+
+    @property
+    def key_label(self) -> str:
+        return "+".join(self.key)
+
+    def column(self, name: str) -> Column:
+        return next(column for column in self.columns if column.name == name)
+
+
+@dataclass
+class ParsedRow:
+    number: int
+    values: dict[str, Any]  # the cells read without error; a refused cell is absent
+    valid: bool
+
+    def key(self, spec: FileSpec) -> tuple[Any, ...] | None:
+        if not all(column in self.values for column in spec.key):
+            return None
+        return tuple(self.values[column] for column in spec.key)
+
+
+def _given(value: Any) -> bool:
+    return value not in (None, "", [])
+
+
+def _max_length(model: type[models.Model], field: str) -> int | None:
+    return model._meta.get_field(field).max_length  # type: ignore[union-attr]
+
+
+def _text(model: type[models.Model], field: str) -> Text:
+    return Text(_max_length(model, field))
+
+
+def _show(value: Any) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def not_before(end: str, start: str) -> RowCheck:
+    def check(values: dict[str, Any]) -> Iterable[tuple[str, str, str]]:
+        if _given(values.get(end)) and _given(values.get(start)) and values[end] < values[start]:
+            yield (
+                end,
+                "end_before_start",
+                _("%(end)s %(end_value)s is before %(start)s %(start_value)s")
+                % {
+                    "end": end,
+                    "end_value": _show(values[end]),
+                    "start": start,
+                    "start_value": _show(values[start]),
+                },
+            )
+
+    return check
+
+
+def after(end: str, start: str) -> RowCheck:
+    def check(values: dict[str, Any]) -> Iterable[tuple[str, str, str]]:
+        if _given(values.get(end)) and _given(values.get(start)) and values[end] <= values[start]:
+            yield (
+                end,
+                "end_not_after_start",
+                _("%(end)s %(end_value)s must be after %(start)s %(start_value)s")
+                % {
+                    "end": end,
+                    "end_value": _show(values[end]),
+                    "start": start,
+                    "start_value": _show(values[start]),
+                },
+            )
+
+    return check
+
+
+def needs(column: str, other: str) -> RowCheck:
+    """`column` may be filled only if `other` is (a withdrawal needs a consent)."""
+
+    def check(values: dict[str, Any]) -> Iterable[tuple[str, str, str]]:
+        if _given(values.get(column)) and other in values and not _given(values[other]):
+            yield (
+                column,
+                "needs_other",
+                _("%(column)s is given but %(other)s is empty")
+                % {"column": column, "other": other},
+            )
+
+    return check
+
+
+def together(*columns: str, optional: Iterable[str] = ()) -> RowCheck:
+    """A group of columns filled all or none (`optional` ones may stay empty in a filled group)."""
+    spare = set(optional)
+
+    def check(values: dict[str, Any]) -> Iterable[tuple[str, str, str]]:
+        if not any(_given(values.get(column)) for column in columns):
+            return
+        for column in columns:
+            if column not in spare and column in values and not _given(values[column]):
+                yield (
+                    column,
+                    "required",
+                    _("a value is required when the other %(group)s columns are filled")
+                    % {"group": ", ".join(columns)},
+                )
+
+    return check
+
+
+PROVIDERS = FileSpec(
+    name="providers",
+    key=("bin",),
+    columns=(
+        Column("bin", Identifier("bin")),
+        Column("name", _text(Provider, "name")),
+        Column("legal_form", Choice(LegalForm, gettext_lazy("legal form"))),
+        Column("sector", Choice(Sector, gettext_lazy("sector"))),
+        Column("license_number", _text(Provider, "license_number"), required=False),
+        Column("license_issued_on", Date(), required=False),
+        Column("license_home_care", YesNo()),
+        Column("admitted_on", Date(), required=False),
+        Column("excluded_on", Date(), required=False),
+    ),
+    checks=(needs("excluded_on", "admitted_on"), after("excluded_on", "admitted_on")),
+)
+
+TARIFFS = FileSpec(
+    name="tariffs",
+    key=("setting", "valid_from"),
+    columns=(
+        Column("setting", Choice(Setting, gettext_lazy("setting"))),
+        Column("amount_kzt", PositiveWholeNumber()),
+        Column("valid_from", Date()),
+        Column("valid_to", Date(), required=False),
+        Column("act", _text(Tariff, "act"), required=False),
+    ),
+    checks=(not_before("valid_to", "valid_from"),),
+)
+
+REPRESENTATIVE_COLUMNS = (
+    "representative_iin",
+    "representative_name",
+    "representative_phone",
+    "representative_relation",
+)
+
+CHILDREN = FileSpec(
+    name="children",
+    key=("iin",),
+    columns=(
+        Column("iin", Identifier("iin")),
+        Column("last_name", _text(Child, "last_name")),
+        Column("first_name", _text(Child, "first_name")),
+        Column("middle_name", _text(Child, "middle_name"), required=False),
+        Column("birth_date", Date()),
+        Column("sex", Choice(Sex, gettext_lazy("sex"))),
+        Column("district", Choice(District, gettext_lazy("district"))),
+        Column("address", _text(Child, "address")),
+        # A child without a representative in the file has all four empty.
+        Column("representative_iin", Identifier("iin"), required=False),
+        Column("representative_name", _text(LegalRepresentative, "full_name"), required=False),
+        Column("representative_phone", _text(LegalRepresentative, "phone"), required=False),
+        Column(
+            "representative_relation",
+            Choice(Relation, gettext_lazy("relation")),
+            required=False,
+        ),
+    ),
+    checks=(together(*REPRESENTATIVE_COLUMNS, optional=["representative_phone"]),),
+)
+
+IPAR = FileSpec(
+    name="ipar",
+    key=("number",),
+    columns=(
+        Column("child_iin", Identifier("iin")),
+        Column("number", _text(Ipar, "number")),
+        Column("issued_on", Date()),
+        Column("valid_until", Date()),
+        Column("home_services", YesNo()),
+        Column("services", ChoiceList(ServiceKind, gettext_lazy("service kind")), required=False),
+    ),
+    checks=(not_before("valid_until", "issued_on"),),
+)
+
+ENROLLMENTS = FileSpec(
+    name="enrollments",
+    key=("decision_number",),
+    columns=(
+        Column("child_iin", Identifier("iin")),
+        Column("provider_bin", Identifier("bin")),
+        Column("decision_number", _text(Enrollment, "decision_number")),
+        Column("decision_date", Date()),
+        Column("start_on", Date()),
+        Column("end_on", Date(), required=False),
+        Column("consent_on", Date(), required=False),
+        Column("consent_withdrawn_on", Date(), required=False),
+    ),
+    checks=(
+        not_before("end_on", "start_on"),
+        needs("consent_withdrawn_on", "consent_on"),
+        not_before("consent_withdrawn_on", "consent_on"),
+    ),
+)
+
+# In dependency order: a file may refer only to the files before it (and to the database).
+FILE_SPECS: dict[str, FileSpec] = {
+    spec.name: spec for spec in (PROVIDERS, TARIFFS, CHILDREN, IPAR, ENROLLMENTS)
+}
+
+# Files of the exchange format that a later issue imports; found, they are reported and skipped.
+PLANNED_FILES: tuple[str, ...] = (
+    "visits",
+    "registry_persons",
+    "registry_health",
+    "registry_education",
+)
+
+
+def missing_columns(spec: FileSpec, table: Table) -> list[RowError]:
+    return [
+        RowError(
+            table.source,
+            1,
+            column,
+            "missing_column",
+            _("the required column '%(column)s' is missing") % {"column": column},
+        )
+        for column in spec.column_names
+        if column not in table.headers
+    ]
+
+
+def parse_table(spec: FileSpec, table: Table) -> tuple[list[ParsedRow], list[RowError]]:
+    """Every row read cell by cell, then checked across its cells; nothing needs the database."""
+    errors = missing_columns(spec, table)
+    if errors:
+        return [], errors
+    parsed: list[ParsedRow] = []
+    for row in table.rows:
+        values: dict[str, Any] = {}
+        row_errors: list[RowError] = []
+        for column in spec.columns:
+            text = row.cells.get(column.name, "")
+            if not text:
+                if column.required:
+                    row_errors.append(
+                        RowError(
+                            table.source,
+                            row.number,
+                            column.name,
+                            "required",
+                            _("a value is required"),
+                        )
+                    )
+                else:
+                    values[column.name] = column.parser.empty()
+                continue
+            try:
+                values[column.name] = column.parser.parse(text)
+            except CellError as exc:
+                row_errors.append(
+                    RowError(table.source, row.number, column.name, exc.code, exc.message)
+                )
+        for check in spec.checks:
+            for column_name, code, message in check(values):
+                row_errors.append(RowError(table.source, row.number, column_name, code, message))
+        errors.extend(row_errors)
+        parsed.append(ParsedRow(row.number, values, valid=not row_errors))
+    return parsed, errors
