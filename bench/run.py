@@ -98,101 +98,15 @@ def _first_child_id(user: User) -> int:
 
 
 def _export_dataset(folder: Path) -> None:
-    """The whole city's children, ИПАР and enrolments in the exchange format (CSV)."""
-    import csv
+    """The whole city's children, ИПАР and enrolments, exported by the admin's resources."""
+    from recipients.resources import ChildResource, EnrollmentResource, IparResource
 
-    def write(name: str, header: list[str], rows: object) -> None:
-        with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            writer.writerows(rows)  # type: ignore[arg-type]
-
-    children = Child.objects.prefetch_related("representatives").order_by("pk")
-    write(
-        "children",
-        [
-            "iin",
-            "last_name",
-            "first_name",
-            "middle_name",
-            "birth_date",
-            "sex",
-            "district",
-            "address",
-            "representative_iin",
-            "representative_name",
-            "representative_phone",
-            "representative_relation",
-        ],
-        (
-            [
-                c.iin,
-                c.last_name,
-                c.first_name,
-                c.middle_name,
-                c.birth_date.isoformat(),
-                c.sex,
-                c.district,
-                c.address,
-                *(
-                    [r.iin, r.full_name, r.phone, r.relation]
-                    if (r := next(iter(c.representatives.all()), None))
-                    else ["", "", "", ""]
-                ),
-            ]
-            for c in children
-            if c.representatives.all()
-        ),
-    )
-    from recipients.models import Ipar
-
-    write(
-        "ipar",
-        ["child_iin", "number", "issued_on", "valid_until", "home_services", "services"],
-        (
-            [
-                i.child.iin,
-                i.number,
-                i.issued_on.isoformat(),
-                i.valid_until.isoformat(),
-                "yes" if i.home_services else "no",
-                ";".join(i.services),
-            ]
-            for i in Ipar.objects.select_related("child").order_by("pk")
-        ),
-    )
-    write(
-        "enrollments",
-        [
-            "child_iin",
-            "provider_bin",
-            "decision_number",
-            "decision_date",
-            "start_on",
-            "end_on",
-            "consent_on",
-            "consent_withdrawn_on",
-        ],
-        (
-            [
-                e.child.iin,
-                e.provider.bin,
-                e.decision_number,
-                e.decision_date.isoformat(),
-                e.start_on.isoformat(),
-                e.end_on.isoformat() if e.end_on else "",
-                e.application.consent_on.isoformat()
-                if e.application and e.application.consent_on
-                else "",
-                e.application.consent_withdrawn_on.isoformat()
-                if e.application and e.application.consent_withdrawn_on
-                else "",
-            ]
-            for e in Enrollment.objects.filter(status="approved")
-            .select_related("child", "provider", "application")
-            .order_by("pk")
-        ),
-    )
+    for name, resource in (
+        ("children", ChildResource()),
+        ("ipar", IparResource()),
+        ("enrollments", EnrollmentResource()),
+    ):
+        (folder / f"{name}.csv").write_text(resource.export().csv, encoding="utf-8")
 
 
 if __name__ == "__main__":

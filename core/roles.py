@@ -45,10 +45,6 @@ def has_role(user: User | AnonymousUser | None, *roles: str) -> bool:
     return bool(roles_of(user) & set(roles))
 
 
-def is_officer(user: User | AnonymousUser | None) -> bool:
-    return has_role(user, Role.AKIMAT_OFFICER)
-
-
 def sees_personal_data(user: User | AnonymousUser | None) -> bool:
     """Analysts (and anyone without a role) never see personal identifiers."""
     return has_role(user, Role.AKIMAT_OFFICER, Role.INSPECTOR, *PROVIDER_ROLES)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 
 from core.admin import AccessLoggedAdminMixin, service_action
+from core.forms import DateInput, ReasonsForm
 from providers import selectors, services
 from providers.models import (
     AdmissionApplication,
@@ -36,17 +37,9 @@ from providers.models import (
 from providers.resources import ProviderResource
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
 class DecisionForm(forms.Form):
     decision_number = forms.CharField(label=_("Decision number"), max_length=50)
     decision_date = forms.DateField(label=_("Decision date"), widget=DateInput)
-
-
-class ReasonsForm(forms.Form):
-    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class InspectionForm(forms.Form):

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DateInput
 from providers.models import (
     DocumentKind,
     Position,
@@ -16,13 +17,6 @@ from providers.models import (
     Tenure,
 )
 from providers.uploads import ACCEPT_ATTRIBUTE
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class DocumentUploadForm(forms.Form):

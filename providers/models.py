@@ -274,9 +274,6 @@ class DocumentFields(models.Model):
     class Meta:
         abstract = True
 
-    def is_valid_on(self, day: datetime.date) -> bool:
-        return self.issued_on <= day and (self.valid_until is None or day <= self.valid_until)
-
 
 class QualificationDocument(DocumentFields):
     provider = models.ForeignKey(

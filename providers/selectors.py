@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -224,10 +223,3 @@ def providers_with_status(*, user: Any, on: datetime.date) -> list[tuple[Provide
         code, label = admission_status(provider, on=on)
         rows.append((provider, code, label))
     return rows
-
-
-def document_counts_by_flag(*, user: Any) -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for flag in documents_for_user(user=user).values_list("expiry_flag", flat=True):
-        counts[flag] += 1
-    return dict(counts)

@@ -19,7 +19,6 @@ from providers.models import (
     AdmissionApplication,
     ApplicationEvent,
     ApplicationStatus,
-    DocumentKind,
     EquippedRoom,
     ExpiryFlag,
     InspectionResult,
@@ -530,7 +529,6 @@ def provider_resume(*, provider: Provider, acting_user: Any) -> Provider:
 
 
 __all__ = [
-    "DocumentKind",
     "application_approve",
     "application_create",
     "application_record_inspection",

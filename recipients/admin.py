@@ -21,6 +21,7 @@ from import_export.admin import ImportExportMixin
 
 from core.admin import AccessLoggedAdminMixin, service_action
 from core.audit import record_access
+from core.forms import DateInput, ReasonsForm
 from recipients import rules, selectors, services
 from recipients.models import (
     Child,
@@ -37,14 +38,6 @@ from recipients.models import (
 )
 from recipients.resources import ChildResource, EnrollmentResource, IparResource
 from recipients.tasks import find_duplicates_task
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
-class ReasonsForm(forms.Form):
-    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class EndForm(forms.Form):

@@ -87,12 +87,6 @@ class Child(models.Model):
             part for part in (self.last_name, self.first_name, self.middle_name) if part
         )
 
-    def eighteenth_birthday(self) -> datetime.date:
-        """The day the child turns 18; born on 29 February → 1 March in a non-leap year."""
-        from recipients.rules import eighteenth_birthday
-
-        return eighteenth_birthday(self.birth_date)
-
 
 class Relation(models.TextChoices):
     PARENT = "parent", _("Parent")

@@ -254,7 +254,11 @@ class EnrollmentResource(ExchangeResource):
         return super().get_queryset().select_related("child", "provider", "application")
 
     def filter_export(self, queryset: QuerySet[Enrollment], **kwargs: Any) -> QuerySet[Enrollment]:
-        return queryset.select_related("child", "provider", "application")
+        # The exchange format holds the akimat's decisions: drafts and refusals are not exported
+        # (re-imported, a row is an approved decision).
+        return queryset.filter(status=EnrollmentStatus.APPROVED).select_related(
+            "child", "provider", "application"
+        )
 
     def preload(self, check: FileCheck) -> None:
         self.fields["child_iin"].widget.objects = check.state.children
