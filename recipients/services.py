@@ -54,7 +54,7 @@ def enrollment_missing_conditions(enrollment: Enrollment) -> list[rules.Missing]
 
 def _locked(enrollment: Enrollment) -> Enrollment:
     return (
-        Enrollment.objects.select_for_update()
+        Enrollment.objects.select_for_update(of=("self",))
         .select_related("child", "provider", "application")
         .get(pk=enrollment.pk)
     )
