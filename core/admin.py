@@ -19,6 +19,8 @@ from core.models import User
 admin.site.site_header = _("Astana pilot portal — akimat")
 admin.site.site_title = _("Astana pilot portal")
 admin.site.index_title = _("Administration of the pilot")
+# The left menu takes a third of a 1366-pixel screen from the lists officers work in.
+admin.site.enable_nav_sidebar = False
 
 
 @admin.register(User)

@@ -10,5 +10,6 @@ class AuditTrailConfig(AuditlogConfig):
 
 
 class CoreConfig(AppConfig):
+    default = True
     name = "core"
     verbose_name = _("Portal users and roles")

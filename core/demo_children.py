@@ -106,7 +106,6 @@ END_REASONS = [
     EndReason.TURNED_18,
     EndReason.MOVED_OUT,
     EndReason.TRANSFERRED,
-    EndReason.IPAR_EXPIRED,
 ]
 
 

@@ -14,6 +14,10 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+class ConfirmForm(forms.Form):
+    """No fields: the intermediate page only lists what the action applies to and asks to confirm."""
+
+
 class ReasonsForm(forms.Form):
     reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 4}))
 

@@ -21,7 +21,7 @@ from import_export.admin import ImportExportMixin
 
 from core.admin import AccessLoggedAdminMixin, service_action
 from core.audit import record_access
-from core.forms import DateInput, ReasonsForm
+from core.forms import ConfirmForm, DateInput, ReasonsForm
 from recipients import rules, selectors, services
 from recipients.models import (
     Child,
@@ -35,6 +35,7 @@ from recipients.models import (
     NeedsAssessment,
     PossibleDuplicate,
     ServiceApplication,
+    ServiceKind,
 )
 from recipients.resources import ChildResource, EnrollmentResource, IparResource
 from recipients.tasks import find_duplicates_task
@@ -42,7 +43,7 @@ from recipients.tasks import find_duplicates_task
 
 class EndForm(forms.Form):
     end_on = forms.DateField(label=_("Last day of service"), widget=DateInput)
-    reason = forms.ChoiceField(label=_("Reason"), choices=EndReason.choices)
+    reason = forms.ChoiceField(label=_("Reason"), choices=[("", "—"), *EndReason.choices])
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -99,22 +100,36 @@ class EnrollmentStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _draft_only(enrollment: Enrollment) -> Any:
+    if enrollment.status == EnrollmentStatus.DRAFT:
+        return None
+    return _("Only a draft decision can be approved or refused.")
+
+
+class ServiceKindsForm(forms.ModelForm):
+    """The recommended kinds of service as labelled checkboxes (stored as a list of codes)."""
+
+    services = forms.MultipleChoiceField(
+        label=_("recommended kinds of service"),
+        choices=ServiceKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+
 class RepresentativeInline(admin.TabularInline):
     model = LegalRepresentative
     extra = 0
 
 
-class IparInline(admin.TabularInline):
+class IparInline(admin.StackedInline):
     model = Ipar
+    form = ServiceKindsForm
     extra = 0
     fields = (
-        "number",
-        "issued_on",
-        "valid_until",
-        "home_services",
+        ("number", "issued_on", "valid_until", "home_services"),
         "services",
-        "form_031_on",
-        "mse_on",
+        ("form_031_on", "mse_on", "pmpk_conclusion"),
     )
 
 
@@ -133,6 +148,7 @@ class ApplicationInline(admin.TabularInline):
 
 class AssessmentInline(admin.StackedInline):
     model = NeedsAssessment
+    form = ServiceKindsForm
     extra = 0
     classes = ("collapse",)
 
@@ -152,7 +168,7 @@ class EnrollmentInline(admin.TabularInline):
 @admin.register(Child)
 class ChildAdmin(AccessLoggedAdminMixin, ImportExportMixin, admin.ModelAdmin):
     resource_classes = [ChildResource]
-    list_display = ("iin", "full_name", "birth_date", "district", "stage")
+    list_display = ("iin", "name", "birth_date", "district", "stage")
     list_filter = (
         "district",
         "enrollments__provider",
@@ -193,6 +209,10 @@ class ChildAdmin(AccessLoggedAdminMixin, ImportExportMixin, admin.ModelAdmin):
             "enrollments", "assessments", "applications"
         )
 
+    @admin.display(description=_("full name"), ordering="last_name")
+    def name(self, obj: Child) -> str:
+        return obj.full_name
+
     @admin.display(description=_("stage"))
     def stage(self, obj: Child) -> str:
         labels = {
@@ -230,6 +250,7 @@ class ChildAdmin(AccessLoggedAdminMixin, ImportExportMixin, admin.ModelAdmin):
 @admin.register(Ipar)
 class IparAdmin(AccessLoggedAdminMixin, ImportExportMixin, admin.ModelAdmin):
     resource_classes = [IparResource]
+    form = ServiceKindsForm
     list_display = ("number", "child", "issued_on", "valid_until", "home_services")
     list_filter = ("home_services",)
     search_fields = ("number", "=child__iin", "child__last_name")
@@ -240,15 +261,7 @@ class IparAdmin(AccessLoggedAdminMixin, ImportExportMixin, admin.ModelAdmin):
 @admin.register(Enrollment)
 class EnrollmentAdmin(AccessLoggedAdminMixin, ImportExportMixin, admin.ModelAdmin):
     resource_classes = [EnrollmentResource]
-    list_display = (
-        "decision_number",
-        "child",
-        "provider",
-        "start_on",
-        "end_on",
-        "status",
-        "end_reason",
-    )
+    list_display = ("decision_number", "child", "provider", "start_on", "end_on", "status")
     list_filter = ("status", "provider", "end_reason")
     search_fields = ("decision_number", "=child__iin", "child__last_name")
     list_select_related = ("child", "provider")
@@ -292,7 +305,8 @@ class EnrollmentAdmin(AccessLoggedAdminMixin, ImportExportMixin, admin.ModelAdmi
         service_action(
             name="approve",
             description=_("Approve the selected decisions"),
-            form_class=None,
+            form_class=ConfirmForm,
+            precheck=_draft_only,
             call=lambda obj, data, user: services.enrollment_approve(
                 enrollment=obj, acting_user=user
             ),
@@ -301,6 +315,7 @@ class EnrollmentAdmin(AccessLoggedAdminMixin, ImportExportMixin, admin.ModelAdmi
             name="refuse",
             description=_("Refuse the selected decisions"),
             form_class=ReasonsForm,
+            precheck=_draft_only,
             call=lambda obj, data, user: services.enrollment_refuse(
                 enrollment=obj, reasons=data["reasons"], acting_user=user
             ),
@@ -309,6 +324,11 @@ class EnrollmentAdmin(AccessLoggedAdminMixin, ImportExportMixin, admin.ModelAdmi
             name="end",
             description=_("End the selected enrolments"),
             form_class=EndForm,
+            precheck=lambda obj: (
+                None
+                if obj.status == EnrollmentStatus.APPROVED
+                else _("Only an approved enrolment can be ended.")
+            ),
             call=lambda obj, data, user: services.enrollment_end(
                 enrollment=obj, acting_user=user, **data
             ),
@@ -318,12 +338,16 @@ class EnrollmentAdmin(AccessLoggedAdminMixin, ImportExportMixin, admin.ModelAdmi
 
 @admin.register(ServiceApplication)
 class ServiceApplicationAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
-    list_display = ("child", "submitted_on", "consent_on", "consent_withdrawn_on")
+    list_display = ("child", "child_iin", "submitted_on", "consent_on", "consent_withdrawn_on")
     list_filter = ("consent_withdrawn_on",)
     search_fields = ("=child__iin", "child__last_name")
     list_select_related = ("child",)
     autocomplete_fields = ("child",)
     readonly_fields = ("consent_withdrawn_on", "withdrawal_reason")
+
+    @admin.display(description=_("IIN"), ordering="child__iin")
+    def child_iin(self, obj: ServiceApplication) -> str:
+        return obj.child.iin
 
     actions = [
         service_action(
@@ -339,10 +363,18 @@ class ServiceApplicationAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
 
 @admin.register(EnrollmentWarning)
 class EnrollmentWarningAdmin(admin.ModelAdmin):
-    list_display = ("enrollment", "kind", "due_on", "found_on")
-    list_filter = ("kind",)
+    list_display = ("child", "provider", "kind", "due_on", "found_on")
+    list_filter = ("kind", "enrollment__provider")
     list_select_related = ("enrollment__child", "enrollment__provider")
     date_hierarchy = "due_on"
+
+    @admin.display(description=_("child"), ordering="enrollment__child__last_name")
+    def child(self, obj: EnrollmentWarning) -> str:
+        return obj.enrollment.child.full_name
+
+    @admin.display(description=_("provider"))
+    def provider(self, obj: EnrollmentWarning) -> str:
+        return obj.enrollment.provider.name
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -353,18 +385,15 @@ class EnrollmentWarningAdmin(admin.ModelAdmin):
 
 class DecisionForm(forms.Form):
     comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}))
+    compared = forms.BooleanField(
+        label=_("I have compared both records; a merge cannot be undone."), required=True
+    )
 
 
 @admin.register(PossibleDuplicate)
 class PossibleDuplicateAdmin(admin.ModelAdmin):
-    list_display = (
-        "first_label",
-        "second_label",
-        "status",
-        "found_at",
-        "decided_by",
-        "review_link",
-    )
+    list_display = ("review_link", "first_label", "second_label", "status", "found_at")
+    list_display_links = None
     list_filter = ("status",)
     readonly_fields = ("first_label", "second_label", "status", "comment", "decided_by", "found_at")
     fields = readonly_fields
@@ -374,10 +403,9 @@ class PossibleDuplicateAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("review"))
     def review_link(self, obj: PossibleDuplicate) -> str:
-        if obj.status != DuplicateStatus.OPEN:
-            return "—"
         url = reverse("admin:recipients_possibleduplicate_review", args=[obj.pk])
-        return format_html('<a href="{}">{}</a>', url, _("compare side by side"))
+        label = _("compare side by side") if obj.status == DuplicateStatus.OPEN else _("view")
+        return format_html('<a href="{}">{}</a>', url, label)
 
     def get_urls(self) -> list[Any]:
         return [
@@ -480,6 +508,6 @@ def _comparison_rows(first: Child | None, second: Child | None) -> list[tuple[st
     }
     left, right = values(first), values(second)
     return [
-        (str(label), left.get(key, "—"), right.get(key, "—"), left.get(key) != right.get(key))
+        (str(label), left.get(key) or "—", right.get(key) or "—", left.get(key) != right.get(key))
         for key, label in labels.items()
     ]

@@ -53,10 +53,12 @@ def test_search_by_iin_and_filters(client, city):
 def test_approve_action_on_a_draft(client, city):
     child, application = enrollable_child()
     draft = enrollment_for(child, admitted_provider(), status="draft", application=application)
-    client.post(
-        reverse("admin:recipients_enrollment_changelist"),
-        {"action": "approve", "_selected_action": [draft.pk]},
-    )
+    url = reverse("admin:recipients_enrollment_changelist")
+    confirm = client.post(url, {"action": "approve", "_selected_action": [draft.pk]})
+    assert str(draft) in confirm.content.decode()  # a legal decision: shown before it is taken
+    draft.refresh_from_db()
+    assert draft.status == EnrollmentStatus.DRAFT
+    client.post(url, {"action": "approve", "_selected_action": [draft.pk], "apply": "1"})
     draft.refresh_from_db()
     assert draft.status == EnrollmentStatus.APPROVED
 
@@ -73,7 +75,33 @@ def test_duplicate_review_side_by_side_and_merge(client, city, django_capture_on
     page = client.get(url)
     text = page.content.decode()
     assert first.iin in text and second.iin in text
-    client.post(url, {"decision": "keep_first", "comment": "One child"})
+    client.post(url, {"decision": "keep_first", "comment": "One child"})  # not confirmed
+    pair.refresh_from_db()
+    assert pair.status == DuplicateStatus.OPEN
+    client.post(url, {"decision": "keep_first", "comment": "One child", "compared": "on"})
     pair.refresh_from_db()
     assert pair.status == DuplicateStatus.MERGED
     assert type(first).objects.filter(pk__in=[first.pk, second.pk]).count() == 1
+
+
+def test_ipar_services_are_checkboxes_with_names(client, city):
+    from recipients.models import Ipar
+
+    child = ChildFactory()
+    page = client.get(reverse("admin:recipients_ipar_add"))
+    text = page.content.decode()
+    assert 'type="checkbox" name="services" value="pedagogical"' in text
+    assert "Social-pedagogical" in text
+    response = client.post(
+        reverse("admin:recipients_ipar_add"),
+        {
+            "child": child.pk,
+            "number": "ИПАР-1",
+            "issued_on": "2026-01-01",
+            "valid_until": "2027-01-01",
+            "home_services": "on",
+            "services": ["pedagogical", "legal"],
+        },
+    )
+    assert response.status_code == 302
+    assert Ipar.objects.get().services == ["pedagogical", "legal"]
