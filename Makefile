@@ -48,8 +48,10 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/run.py
 
 messages: install
-	$(PY) manage.py makemessages -l ru -l kk --ignore='.venv/*' --ignore='tests/*' --no-obsolete
-	msgcat --use-first locale/kk/LC_MESSAGES/django.po locale/kk/admin_overrides.po -o locale/kk/LC_MESSAGES/django.po
+	$(PY) manage.py makemessages -l ru -l kk --ignore='.venv/*' --ignore='tests/*' --ignore='bench/*' --no-obsolete
+	for lang in ru kk; do \
+	  test ! -f locale/$$lang/admin_overrides.po || msgcat --use-first locale/$$lang/LC_MESSAGES/django.po locale/$$lang/admin_overrides.po -o locale/$$lang/LC_MESSAGES/django.po; \
+	done
 	$(PY) manage.py compilemessages --ignore='.venv/*'
 
 clean:
