@@ -63,3 +63,18 @@ def test_number_whose_both_passes_give_ten_is_never_issued():
         with pytest.raises(ValidationError) as error:
             validate_iin(body + last)
         assert error.value.code == "iin_never_issued"
+
+
+@pytest.mark.parametrize("last", [d for d in "0123456789" if d != "0"])
+def test_an_iin_with_its_check_digit_off_is_refused(last):
+    good = "220615674240"  # a child of the sample dataset
+    validate_iin(good)
+    with pytest.raises(ValidationError) as error:
+        validate_iin(good[:11] + last)
+    assert error.value.code == "iin_bad_check_digit"
+
+
+def test_a_typo_in_the_body_is_caught_by_the_check_digit():
+    # Digit 6 carries weight 6: +1 there moves the weighted sum by 6, never a multiple of 11.
+    with pytest.raises(ValidationError):
+        validate_iin("220616674240")
