@@ -75,6 +75,6 @@ def test_an_iin_with_its_check_digit_off_is_refused(last):
 
 
 def test_a_typo_in_the_body_is_caught_by_the_check_digit():
-    # Digit 6 carries weight 6: +1 there moves the weighted sum by 6, never a multiple of 11.
+    # A typo in the birth-date digits (16 instead of 15) no longer matches the check digit.
     with pytest.raises(ValidationError):
         validate_iin("220616674240")
