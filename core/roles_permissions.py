@@ -33,6 +33,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
     },
     # Provider staff work on their own pages; these mirror what the pages let them do.
     "provider_head": {
+        "services": ["view_visit", "add_visit", "change_visit"],
         "recipients": [
             "view_child",
             "view_legalrepresentative",
@@ -53,6 +54,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
     },
     "coordinator": {
         "providers": ["view_provider"],
+        "services": ["view_visit", "add_visit", "change_visit"],
         "recipients": [
             "view_child",
             "view_legalrepresentative",

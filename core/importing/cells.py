@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from core.validators import MESSAGES, identifier_problem
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TIME = re.compile(r"\d{1,2}:\d{2}")
 _WHOLE_NUMBER = re.compile(r"\d+")
 
 
@@ -110,6 +111,23 @@ class Date(Parser):
 
     def render(self, value: Any) -> str:
         return value.isoformat() if value is not None else ""
+
+
+class Time(Parser):
+    """A time of day written HH:MM (24 h)."""
+
+    def parse(self, text: str) -> datetime.time:
+        if _TIME.fullmatch(text):
+            hours, minutes = (int(part) for part in text.split(":"))
+            if hours < 24 and minutes < 60:
+                return datetime.time(hours, minutes)
+        raise CellError(
+            "invalid_time",
+            _("'%(value)s' is not a valid time (expected HH:MM, 24 h)") % {"value": text},
+        )
+
+    def render(self, value: Any) -> str:
+        return value.strftime("%H:%M") if value is not None else ""
 
 
 class YesNo(Parser):

@@ -29,6 +29,7 @@ from recipients.models import (
     ServiceApplication,
 )
 from recipients.rules import name_key
+from services.models import ConfirmationMethod, Visit
 from tariffs.models import Tariff
 
 # The order objects are written in: a row refers only to rows written before it.
@@ -40,6 +41,7 @@ WRITE_ORDER: tuple[type[models.Model], ...] = (
     Ipar,
     ServiceApplication,
     Enrollment,
+    Visit,
 )
 
 # (file, column) → the file whose key the column names. The database is searched too.
@@ -47,6 +49,8 @@ REFERENCES: dict[tuple[str, str], str] = {
     ("ipar", "child_iin"): "children",
     ("enrollments", "child_iin"): "children",
     ("enrollments", "provider_bin"): "providers",
+    ("visits", "child_iin"): "children",
+    ("visits", "provider_bin"): "providers",
 }
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -72,6 +76,7 @@ class DatabaseState:
     ipars: dict[str, Ipar] = field(default_factory=dict)
     enrollments: dict[str, Enrollment] = field(default_factory=dict)
     representatives: dict[tuple[int, str], LegalRepresentative] = field(default_factory=dict)
+    visits: dict[str, Visit] = field(default_factory=dict)
 
 
 def load_state(files: Mapping[str, ParsedFile]) -> DatabaseState:
@@ -81,10 +86,19 @@ def load_state(files: Mapping[str, ParsedFile]) -> DatabaseState:
         return files[name].values(column) if name in files else set()
 
     state = DatabaseState()
-    bins = keys("providers", "bin") | keys("enrollments", "provider_bin")
+    bins = (
+        keys("providers", "bin")
+        | keys("enrollments", "provider_bin")
+        | keys("visits", "provider_bin")
+    )
     if bins:
         state.providers = Provider.objects.in_bulk(bins, field_name="bin")
-    iins = keys("children", "iin") | keys("ipar", "child_iin") | keys("enrollments", "child_iin")
+    iins = (
+        keys("children", "iin")
+        | keys("ipar", "child_iin")
+        | keys("enrollments", "child_iin")
+        | keys("visits", "child_iin")
+    )
     if iins:
         state.children = Child.objects.in_bulk(iins, field_name="iin")
     if "tariffs" in files:
@@ -97,6 +111,9 @@ def load_state(files: Mapping[str, ParsedFile]) -> DatabaseState:
         state.enrollments = Enrollment.objects.select_related(
             "child", "provider", "application__child"
         ).in_bulk(decisions, field_name="decision_number")
+    visit_ids = keys("visits", "visit_id")
+    if visit_ids:
+        state.visits = Visit.objects.in_bulk(visit_ids, field_name="visit_id")
     child_ids = [state.children[iin].pk for iin in keys("children", "iin") if iin in state.children]
     if child_ids:
         state.representatives = {
@@ -430,6 +447,35 @@ class _Planner:
                 },
             )
             yield self.outcome(outcome, *parts)
+
+    def visits(self, rows: list[ParsedRow]) -> Iterable[str]:
+        for row in rows:
+            values = row.values
+            existing = self.state.visits.get(values["visit_id"])
+            confirmed = values["confirmed"]
+            method = existing.confirmation_method if existing is not None else ""
+            if not confirmed:
+                method = ""
+            elif not method:
+                method = ConfirmationMethod.EXCHANGE
+            _obj, outcome = self.upsert(
+                Visit,
+                existing,
+                {
+                    "visit_id": values["visit_id"],
+                    "child": self.state.children[values["child_iin"]],
+                    "provider": self.state.providers[values["provider_bin"]],
+                    "setting": values["setting"],
+                    "date": values["date"],
+                    "start": values["start"],
+                    "end": values["end"],
+                    "status": values["status"],
+                    "services": values["services"],
+                    # A confirmation recorded in the portal keeps its method; the file says yes/no.
+                    "confirmation_method": method,
+                },
+            )
+            yield outcome
 
 
 def plan_dataset(files: Mapping[str, ParsedFile], state: DatabaseState) -> Plan:

@@ -24,6 +24,7 @@ from core.importing.cells import (
     Parser,
     PositiveWholeNumber,
     Text,
+    Time,
     YesNo,
 )
 from core.importing.reading import Table
@@ -39,6 +40,8 @@ from recipients.models import (
     ServiceKind,
     Sex,
 )
+from services.models import Visit, VisitStatus
+from services.rules import visit_time_problem
 from tariffs.models import Setting, Tariff
 
 
@@ -270,14 +273,40 @@ ENROLLMENTS = FileSpec(
     ),
 )
 
+
+def visit_times(values: dict[str, Any]) -> Iterable[tuple[str, str, str]]:
+    """A visit's end comes after its start and at most four hours after it (Alg. §2)."""
+    if _given(values.get("start")) and _given(values.get("end")):
+        problem = visit_time_problem(values["start"], values["end"])
+        if problem:
+            yield ("end", *problem)
+
+
+VISITS = FileSpec(
+    name="visits",
+    key=("visit_id",),
+    columns=(
+        Column("visit_id", _text(Visit, "visit_id")),
+        Column("child_iin", Identifier("iin")),
+        Column("provider_bin", Identifier("bin")),
+        Column("setting", Choice(Setting, gettext_lazy("setting"))),
+        Column("date", Date()),
+        Column("start", Time()),
+        Column("end", Time()),
+        Column("status", Choice(VisitStatus, gettext_lazy("visit status"))),
+        Column("confirmed", YesNo()),
+        Column("services", ChoiceList(ServiceKind, gettext_lazy("service kind")), required=False),
+    ),
+    checks=(visit_times,),
+)
+
 # In dependency order: a file may refer only to the files before it (and to the database).
 FILE_SPECS: dict[str, FileSpec] = {
-    spec.name: spec for spec in (PROVIDERS, TARIFFS, CHILDREN, IPAR, ENROLLMENTS)
+    spec.name: spec for spec in (PROVIDERS, TARIFFS, CHILDREN, IPAR, ENROLLMENTS, VISITS)
 }
 
 # Files of the exchange format that a later issue imports; found, they are reported and skipped.
 PLANNED_FILES: tuple[str, ...] = (
-    "visits",
     "registry_persons",
     "registry_health",
     "registry_education",

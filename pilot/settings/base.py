@@ -217,7 +217,7 @@ if REDIS_URL:
     }
 else:
     # No server needed: tasks run in-process, the cache is local memory.
-    CELERY_BROKER_URL = "memory://"
+    CELERY_BROKER_URL = "memory://localhost/"
     CELERY_RESULT_BACKEND = "cache+memory://"
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
