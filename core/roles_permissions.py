@@ -22,7 +22,6 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             "view_branch",
             "view_premises",
             "view_qualificationdocument",
-            "change_qualificationdocument",
             "view_equippedroom",
             "view_staffmember",
             "view_staffdocument",

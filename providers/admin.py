@@ -102,6 +102,8 @@ class PremisesInline(admin.TabularInline):
 
 
 class QualificationDocumentInline(admin.TabularInline):
+    """A read-only overview: documents are added and corrected on their own admin page."""
+
     model = QualificationDocument
     extra = 0
     fields = (
@@ -114,7 +116,8 @@ class QualificationDocumentInline(admin.TabularInline):
         "review_status",
         "file_link",
     )
-    readonly_fields = ("expiry_flag", "review_status", "file_link")
+    readonly_fields = fields
+    can_delete = False
     show_change_link = True
     classes = ("collapse",)
 
@@ -419,12 +422,16 @@ class DocumentAdminBase(admin.ModelAdmin):
     def file_link(self, obj: QualificationDocument | StaffDocument) -> str:
         return _file_link(obj)
 
+    # Whose document it is and what it is never change; a wrong upload is deleted and redone.
+    fixed_after_upload: tuple[str, ...] = ("kind", "file")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return self.readonly_fields
+        return (*self.readonly_fields, *self.fixed_after_upload)
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        if not change:
-            obj.uploaded_by = request.user
-            obj.original_name = (getattr(obj.file, "name", "") or "")[:255]
-        obj.expiry_flag = services.expiry_flag_for(obj.valid_until, timezone.localdate())
-        super().save_model(request, obj, form, change)
+        services.document_save(document=obj, changed=form.changed_data, acting_user=request.user)
 
     actions = [
         service_action(
@@ -474,6 +481,8 @@ class QualificationDocumentAdmin(DocumentAdminBase):
         *DocumentAdminBase.readonly_fields,
     )
 
+    fixed_after_upload = ("provider", "premises", "kind", "file")
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[QualificationDocument]:
         return selectors.documents_for_user(user=request.user)
 
@@ -502,15 +511,24 @@ class StaffDocumentAdmin(AccessLoggedAdminMixin, DocumentAdminBase):
         *DocumentAdminBase.readonly_fields,
     )
 
+    fixed_after_upload = ("staff_member", "kind", "file")
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[StaffDocument]:
         return selectors.staff_documents_for_user(user=request.user)
 
 
 class StaffDocumentInline(admin.TabularInline):
+    """A read-only overview: staff documents are uploaded by the head or on their admin page."""
+
     model = StaffDocument
     extra = 0
-    fields = ("kind", "number", "issued_on", "valid_until", "file", "expiry_flag", "review_status")
-    readonly_fields = ("expiry_flag", "review_status")
+    fields = ("kind", "number", "issued_on", "valid_until", "expiry_flag", "review_status")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(StaffMember)

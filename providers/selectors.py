@@ -63,8 +63,15 @@ def documents_for_user(*, user: Any) -> QuerySet[QualificationDocument]:
     )
 
 
+def _heads_and_city(user: Any) -> bool:
+    """Staff records are the personnel file: the city roles and the provider's head only."""
+    return bool(roles_of(user) & (CITY_ROLES | {Role.PROVIDER_HEAD}))
+
+
 def staff_for_user(*, user: Any) -> QuerySet[StaffMember]:
-    """Staff are people: analysts never see them."""
+    """Staff are people: analysts and coordinators never see their records."""
+    if not _heads_and_city(user):
+        return StaffMember.objects.none()
     return _scoped_to_provider(StaffMember.objects.select_related("provider"), user, "provider_id")
 
 
@@ -78,6 +85,8 @@ def position_order() -> Case:
 
 
 def staff_documents_for_user(*, user: Any) -> QuerySet[StaffDocument]:
+    if not _heads_and_city(user):
+        return StaffDocument.objects.none()
     return _scoped_to_provider(
         StaffDocument.objects.select_related("staff_member__provider"),
         user,

@@ -145,6 +145,35 @@ def document_review(
     return document
 
 
+# A change to any of these is new evidence: the akimat must review the document again.
+EVIDENCE_FIELDS = frozenset({"file", "number", "issued_on", "valid_until"})
+
+
+@transaction.atomic
+def document_save(
+    *, document: QualificationDocument | StaffDocument, changed: Any, acting_user: Any
+) -> QualificationDocument | StaffDocument:
+    """An officer adds or corrects a document in the admin.
+
+    A correction of its evidence (file, number, dates) sends it back to review, so an approval
+    never rests on a document nobody accepted in its present form.
+    """
+    ensure_role(acting_user, Role.AKIMAT_OFFICER)
+    if document.pk is None:
+        document.uploaded_by = acting_user
+        document.original_name = (getattr(document.file, "name", "") or "")[:255]
+    elif EVIDENCE_FIELDS & set(changed):
+        document.review_status = ReviewStatus.PENDING
+        document.rejection_reason = ""
+        document.reviewed_by = None
+        document.reviewed_at = None
+    document.expiry_flag = expiry_flag_for(document.valid_until, timezone.localdate())
+    document.full_clean()
+    with acting_as(acting_user):
+        document.save()
+    return document
+
+
 def expiry_flag_for(valid_until: datetime.date | None, today: datetime.date) -> str:
     if valid_until is None:
         return ExpiryFlag.VALID

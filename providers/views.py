@@ -63,7 +63,9 @@ def my_provider(request: HttpRequest) -> HttpResponse:
         "events": application.events.select_related("actor") if application else [],
         "state": state,
         "staffing": [(position_labels[line.position], line) for line in state.staffing],
-        "expiring_staff_documents": selectors.expiring_staff_documents(provider),
+        "expiring_staff_documents": selectors.expiring_staff_documents(provider)
+        if has_role(request.user, Role.PROVIDER_HEAD)
+        else [],
         "documents": provider.documents.select_related("premises").order_by("kind", "-issued_on"),
         "can_act": has_role(request.user, Role.PROVIDER_HEAD),
         "eligibility_errors": services.eligibility_errors(provider),
@@ -140,10 +142,8 @@ def premises(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def staff(request: HttpRequest) -> HttpResponse:
-    provider = _own_provider(request)
-    can_edit = has_role(request.user, Role.PROVIDER_HEAD)
-    if request.method == "POST" and not can_edit:
-        raise PermissionDenied
+    provider = _own_provider_for_head(request)
+    can_edit = True
     members = (
         selectors.staff_for_user(user=request.user)
         .filter(provider=provider)
@@ -166,13 +166,11 @@ def staff(request: HttpRequest) -> HttpResponse:
 @login_required
 def staff_member(request: HttpRequest, pk: int) -> HttpResponse:
     """A worker's card: documents, certificate upload, leaving. Opening it is recorded."""
-    provider = _own_provider(request)
+    provider = _own_provider_for_head(request)
     member = get_object_or_404(selectors.staff_for_user(user=request.user), pk=pk)
-    can_edit = has_role(request.user, Role.PROVIDER_HEAD)
+    can_edit = True
     if request.method == "GET":
         record_access(member, user=request.user, what="page")
-    elif not can_edit:
-        raise PermissionDenied
     leave_form = StaffLeaveForm(request.POST if "leave" in request.POST else None)
     if "leave" in request.POST and leave_form.is_valid():
         try:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -251,6 +251,12 @@ class ChildAdmin(AccessLoggedAdminMixin, ImportExportMixin, admin.ModelAdmin):
 class IparAdmin(AccessLoggedAdminMixin, ImportExportMixin, admin.ModelAdmin):
     resource_classes = [IparResource]
     form = ServiceKindsForm
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Ipar]:
+        return Ipar.objects.filter(
+            child__in=selectors.children_for_user(user=request.user)
+        ).select_related("child")
+
     list_display = ("number", "child", "issued_on", "valid_until", "home_services")
     list_filter = ("home_services",)
     search_fields = ("number", "=child__iin", "child__last_name")
@@ -265,7 +271,7 @@ class EnrollmentAdmin(AccessLoggedAdminMixin, ImportExportMixin, admin.ModelAdmi
     list_filter = ("status", "provider", "end_reason")
     search_fields = ("decision_number", "=child__iin", "child__last_name")
     list_select_related = ("child", "provider")
-    autocomplete_fields = ("child",)
+    autocomplete_fields = ("child", "application")
     readonly_fields = (
         "status",
         "refusal_reasons",
@@ -278,6 +284,12 @@ class EnrollmentAdmin(AccessLoggedAdminMixin, ImportExportMixin, admin.ModelAdmi
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Enrollment]:
         return selectors.enrollments_for_user(user=request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Decisions taken are legal acts: only a draft may be deleted.
+        if obj is not None and obj.status != EnrollmentStatus.DRAFT:
+            return False
+        return super().has_delete_permission(request, obj)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is not None and obj.status != EnrollmentStatus.DRAFT:
@@ -345,6 +357,11 @@ class ServiceApplicationAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ("child",)
     readonly_fields = ("consent_withdrawn_on", "withdrawal_reason")
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ServiceApplication]:
+        return ServiceApplication.objects.filter(
+            child__in=selectors.children_for_user(user=request.user)
+        ).select_related("child")
+
     @admin.display(description=_("IIN"), ordering="child__iin")
     def child_iin(self, obj: ServiceApplication) -> str:
         return obj.child.iin
@@ -367,6 +384,11 @@ class EnrollmentWarningAdmin(admin.ModelAdmin):
     list_filter = ("kind", "enrollment__provider")
     list_select_related = ("enrollment__child", "enrollment__provider")
     date_hierarchy = "due_on"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[EnrollmentWarning]:
+        return EnrollmentWarning.objects.filter(
+            enrollment__in=selectors.enrollments_for_user(user=request.user)
+        ).select_related("enrollment__child", "enrollment__provider")
 
     @admin.display(description=_("child"), ordering="enrollment__child__last_name")
     def child(self, obj: EnrollmentWarning) -> str:
@@ -424,7 +446,9 @@ class PossibleDuplicateAdmin(admin.ModelAdmin):
 
     def find_view(self, request: HttpRequest) -> HttpResponse:
         """Start the search for possible duplicates now (it also runs after every import)."""
-        if request.method != "POST" or not self.has_view_permission(request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:recipients_possibleduplicate_changelist"))
         transaction.on_commit(find_duplicates_task.delay)
         self.message_user(
@@ -434,6 +458,10 @@ class PossibleDuplicateAdmin(admin.ModelAdmin):
 
     def review_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """Both records side by side; merge into one of them, or mark them different children."""
+        if not self.has_view_permission(request) or (
+            request.method == "POST" and not self.has_change_permission(request)
+        ):
+            raise PermissionDenied
         pair = get_object_or_404(PossibleDuplicate, pk=pk)
         form = DecisionForm(request.POST or None)
         if request.method == "POST" and form.is_valid():

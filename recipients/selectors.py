@@ -13,14 +13,15 @@ from recipients.models import Child, Enrollment, EnrollmentStatus, Ipar
 
 
 def children_for_user(*, user: Any) -> QuerySet[Child]:
-    """Officers see every child; a provider's staff the children ever enrolled with it; no one else."""
+    """Officers see every child; a provider's staff the children enrolled with it by an approved
+    decision, now or in the past (a draft may still be refused); no one else."""
     roles = roles_of(user)
     if Role.AKIMAT_OFFICER in roles:
         return Child.objects.all()
     if roles & PROVIDER_ROLES and getattr(user, "provider_id", None):
         enrolled_here = Enrollment.objects.filter(
-            child=OuterRef("pk"), provider_id=user.provider_id
-        ).exclude(status=EnrollmentStatus.REFUSED)
+            child=OuterRef("pk"), provider_id=user.provider_id, status=EnrollmentStatus.APPROVED
+        )
         return Child.objects.filter(Exists(enrolled_here))
     return Child.objects.none()
 
@@ -31,9 +32,7 @@ def enrollments_for_user(*, user: Any) -> QuerySet[Enrollment]:
     if Role.AKIMAT_OFFICER in roles:
         return enrollments
     if roles & PROVIDER_ROLES and getattr(user, "provider_id", None):
-        return enrollments.filter(provider_id=user.provider_id).exclude(
-            status=EnrollmentStatus.REFUSED
-        )
+        return enrollments.filter(provider_id=user.provider_id, status=EnrollmentStatus.APPROVED)
     return enrollments.none()
 
 

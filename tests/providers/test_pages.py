@@ -60,22 +60,25 @@ def test_head_adds_a_worker_and_the_shortfall_shrinks(client):
     assert line.shortfall == 0
 
 
-def test_coordinator_reads_but_cannot_change_staff_or_rooms(client):
+def test_coordinator_sees_no_personnel_file_and_cannot_change_rooms(client):
     provider = ProviderFactory()
+    member = StaffMemberFactory(provider=provider)
     client.force_login(coordinator_of(provider))
-    assert client.get(reverse("providers:staff")).status_code == 200
+    assert client.get(reverse("providers:staff")).status_code == 403
+    assert client.get(reverse("providers:staff_member", args=[member.pk])).status_code == 403
     response = client.post(
         reverse("providers:staff"), {"full_name": "X", "position": "nurse", "fte": "1"}
     )
     assert response.status_code == 403
-    assert not StaffMember.objects.exists()
+    assert StaffMember.objects.count() == 1
+    assert client.get(reverse("providers:rooms")).status_code == 200
     assert client.post(reverse("providers:rooms"), {}).status_code == 403
 
 
 def test_another_providers_worker_cannot_be_opened_by_url(client):
     foreign = StaffMemberFactory()
     own = StaffMemberFactory()
-    reader = coordinator_of(own.provider)
+    reader = head_of(own.provider)
     client.force_login(reader)
     assert client.get(reverse("providers:staff_member", args=[foreign.pk])).status_code == 404
     assert client.get(reverse("providers:staff_member", args=[own.pk])).status_code == 200
@@ -137,7 +140,7 @@ def test_refusals_use_the_portals_own_pages(client):
     denied = client.get(reverse("providers:upload_document"))
     assert denied.status_code == 403
     assert "Access denied" in denied.content.decode()
-    missing = client.get(reverse("providers:staff_member", args=[999999]))
+    missing = client.get(reverse("recipients:child", args=[999999]))
     assert missing.status_code == 404
     assert "Page not found" in missing.content.decode()
     password = client.get(reverse("password_change"))
