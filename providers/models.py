@@ -100,6 +100,16 @@ class Provider(models.Model):
         """Alg. §5: non-state, with a licence that covers home-based provision."""
         return self.sector == Sector.NON_STATE and self.license_home_care
 
+    def accepts_enrolments_on(self, day: datetime.date) -> bool:
+        """A participant not suspended on `day`: new children may be enrolled with it.
+
+        Suspension stops new enrolments only; paid days follow `is_participant_on` (billing
+        rule 2 knows admission and exclusion, not suspension).
+        """
+        return self.is_participant_on(day) and (
+            self.suspended_on is None or day < self.suspended_on
+        )
+
     def is_participant_on(self, day: datetime.date) -> bool:
         return (
             self.is_eligible

@@ -96,10 +96,18 @@ def enrollment_conditions(
     ipars: Iterable[IparLike],
     has_assessment: bool,
     provider_is_participant: bool,
+    application_of_this_child: bool = True,
 ) -> list[Missing]:
     """Every condition of Alg. §15–16 that fails on the enrolment's start date."""
     missing = []
-    if application is None:
+    if application is not None and not application_of_this_child:
+        missing.append(
+            Missing(
+                "wrong_application",
+                str(_("The application and consent belong to another child.")),
+            )
+        )
+    elif application is None:
         missing.append(
             Missing(
                 "no_application", str(_("There is no application of the legal representative."))
@@ -133,7 +141,12 @@ def enrollment_conditions(
         missing.append(
             Missing(
                 "provider_not_participant",
-                str(_("The provider is not a pilot participant on the start date.")),
+                str(
+                    _(
+                        "The provider is not a pilot participant on the start date, "
+                        "or its participation is suspended."
+                    )
+                ),
             )
         )
     return missing

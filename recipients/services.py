@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
@@ -48,7 +49,9 @@ def enrollment_missing_conditions(enrollment: Enrollment) -> list[rules.Missing]
         application=enrollment.application,
         ipars=list(child.ipars.all()),
         has_assessment=child.assessments.filter(assessed_on__lte=enrollment.start_on).exists(),
-        provider_is_participant=enrollment.provider.is_participant_on(enrollment.start_on),
+        provider_is_participant=enrollment.provider.accepts_enrolments_on(enrollment.start_on),
+        application_of_this_child=enrollment.application is None
+        or enrollment.application.child_id == child.pk,
     )
 
 
@@ -64,20 +67,29 @@ def _locked(enrollment: Enrollment) -> Enrollment:
 def enrollment_approve(*, enrollment: Enrollment, acting_user: Any) -> Enrollment:
     """Approve a draft decision; the refusal names every condition that is not met."""
     ensure_role(acting_user, Role.AKIMAT_OFFICER)
+    # Lock the consent first (as consent_withdraw does), then the decision: a fixed order.
+    if enrollment.application_id:
+        ServiceApplication.objects.select_for_update().get(pk=enrollment.application_id)
     enrollment = _locked(enrollment)
     if enrollment.status != EnrollmentStatus.DRAFT:
         raise fail(_("Only a draft decision can be approved."), "invalid_transition", "status")
     missing = enrollment_missing_conditions(enrollment)
     if missing:
-        raise fail(
-            _("The enrolment cannot be approved: %(reasons)s")
-            % {"reasons": " ".join(item.message for item in missing)},
-            "conditions_not_met",
-        )
+        # One error per condition, each with its code, so pages and the API can name them all.
+        raise ValidationError([ValidationError(item.message, code=item.code) for item in missing])
     enrollment.status = EnrollmentStatus.APPROVED
     enrollment.decided_by = acting_user
+    fields = ["status", "decided_by", "updated_at"]
+    withdrawn = enrollment.application.consent_withdrawn_on if enrollment.application else None
+    if withdrawn is not None:
+        # Consent covered the start but is already withdrawn: services stop the day before.
+        last_day = withdrawn - datetime.timedelta(days=1)
+        if enrollment.end_on is None or enrollment.end_on > last_day:
+            enrollment.end_on = last_day
+            enrollment.end_reason = EndReason.CONSENT_WITHDRAWN
+            fields += ["end_on", "end_reason"]
     with acting_as(acting_user):
-        enrollment.save(update_fields=["status", "decided_by", "updated_at"])
+        enrollment.save(update_fields=fields)
     return enrollment
 
 
@@ -294,10 +306,22 @@ def duplicate_merge(
     }
     kept, removed = children[keep.pk], children[removed_id]
     with acting_as(acting_user):
-        known_representatives = set(kept.representatives.values_list("iin", flat=True))
-        removed.representatives.exclude(iin__in=known_representatives).update(child=kept)
+        # Row by row (a child has a handful of records), so the audit trail shows every move.
+        kept_representatives = {r.iin: r for r in kept.representatives.all()}
+        for representative in removed.representatives.all():
+            same_person = kept_representatives.get(representative.iin)
+            if same_person is None:
+                representative.child = kept
+                representative.save(update_fields=["child"])
+                continue
+            for application in representative.applications.all():
+                application.representative = same_person
+                application.save(update_fields=["representative"])
+            representative.delete()
         for related in ("ipars", "applications", "assessments", "enrollments"):
-            getattr(removed, related).update(child=kept)
+            for record in getattr(removed, related).all():
+                record.child = kept
+                record.save(update_fields=["child"])
         pair.status = DuplicateStatus.MERGED
         pair.comment = comment.strip()
         pair.decided_by = acting_user

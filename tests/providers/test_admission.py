@@ -327,3 +327,31 @@ def test_admin_approve_with_the_decision_form(client):
     application.refresh_from_db()
     assert application.status == ApplicationStatus.APPROVED
     assert application.decision_number == "РЕШ-77"
+
+
+def test_a_corrected_document_goes_back_to_review_and_inspectors_cannot_edit(client):
+    from django.urls import reverse
+
+    from providers.models import QualificationDocument
+
+    document = DocumentFactory(
+        review_status=ReviewStatus.ACCEPTED, valid_until=datetime.date(2027, 1, 1)
+    )
+    url = reverse("admin:providers_qualificationdocument_change", args=[document.pk])
+
+    client.force_login(inspector())
+    page = client.get(url)
+    assert page.status_code == 200 and "adminform" in page.context
+    assert page.context["has_change_permission"] is False
+    client.post(url, {"number": "HACKED", "issued_on": "2026-01-10", "valid_until": "2030-01-01"})
+    document.refresh_from_db()
+    assert document.number != "HACKED"
+
+    client.force_login(officer())
+    response = client.post(
+        url, {"number": "N-NEW", "issued_on": "2026-01-10", "valid_until": "2027-06-30"}
+    )
+    assert response.status_code == 302
+    document.refresh_from_db()
+    assert (document.number, document.review_status) == ("N-NEW", ReviewStatus.PENDING)
+    assert QualificationDocument.objects.count() == 1

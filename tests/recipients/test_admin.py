@@ -105,3 +105,19 @@ def test_ipar_services_are_checkboxes_with_names(client, city):
     )
     assert response.status_code == 302
     assert Ipar.objects.get().services == ["pedagogical", "legal"]
+
+
+def test_an_inspector_cannot_open_the_duplicate_review(client):
+    from tests.factories import inspector
+
+    first = ChildFactory(last_name="Ли", first_name="Ева")
+    second = ChildFactory(last_name="Ли", first_name="Ева")
+    for child in (first, second):
+        services.child_save(child=child, acting_user=officer())
+    services.duplicates_find()
+    pair = PossibleDuplicate.objects.get()
+    client.force_login(inspector())
+    page = client.get(reverse("admin:recipients_possibleduplicate_review", args=[pair.pk]))
+    assert page.status_code == 403
+    assert first.iin not in page.content.decode()
+    assert client.get(reverse("admin:recipients_child_changelist")).status_code == 403

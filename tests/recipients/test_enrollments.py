@@ -50,8 +50,7 @@ def test_refusal_names_every_missing_condition_and_changes_nothing():
     draft = enrollment_for(child, admitted_provider(), status="draft")
     with pytest.raises(ValidationError) as error:
         services.enrollment_approve(enrollment=draft, acting_user=officer())
-    message = error.value.messages[0]
-    assert "ИПАР" in message and "needs assessment" in message and "18" in message
+    assert codes(error.value) == {"ipar_invalid", "no_assessment", "age_limit"}
     draft.refresh_from_db()
     assert draft.status == EnrollmentStatus.DRAFT
 
@@ -193,3 +192,62 @@ def test_assessment_must_exist_by_the_start():
     with pytest.raises(ValidationError):
         services.enrollment_approve(enrollment=draft, acting_user=officer())
     assert Enrollment.objects.get().status == "draft"
+
+
+def test_another_childs_application_is_refused():
+    child, _application = enrollable_child()
+    _other, foreign_application = enrollable_child()
+    draft = enrollment_for(
+        child, admitted_provider(), status="draft", application=foreign_application
+    )
+    with pytest.raises(ValidationError) as error:
+        services.enrollment_approve(enrollment=draft, acting_user=officer())
+    assert codes(error.value) == {"wrong_application"}
+
+
+def test_a_suspended_provider_takes_no_new_children_but_stays_a_participant():
+    child, application = enrollable_child()
+    provider = admitted_provider(suspended_on=D(2026, 6, 20))
+    draft = enrollment_for(child, provider, status="draft", application=application)
+    with pytest.raises(ValidationError) as error:
+        services.enrollment_approve(enrollment=draft, acting_user=officer())
+    assert codes(error.value) == {"provider_not_participant"}
+    assert provider.is_participant_on(D(2026, 7, 1))  # billing still pays its days
+
+
+def test_a_draft_approved_after_consent_was_withdrawn_ends_the_day_before():
+    child, application = enrollable_child()
+    draft = enrollment_for(child, admitted_provider(), status="draft", application=application)
+    services.consent_withdraw(
+        application=application, on=D(2026, 8, 1), reason="Family refused", acting_user=officer()
+    )
+    services.enrollment_approve(enrollment=draft, acting_user=officer())
+    draft.refresh_from_db()
+    assert (draft.status, draft.end_on, draft.end_reason) == (
+        EnrollmentStatus.APPROVED,
+        D(2026, 7, 31),
+        EndReason.CONSENT_WITHDRAWN,
+    )
+
+
+def test_merging_two_records_of_the_same_parent_keeps_one_representative():
+    from recipients.models import LegalRepresentative
+
+    first = ChildFactory(last_name="Ли", first_name="Ева", birth_date=D(2016, 1, 1))
+    second = ChildFactory(last_name="Ли", first_name="Ева", birth_date=D(2016, 1, 1))
+    for child in (first, second):
+        services.child_save(child=child, acting_user=officer())
+        LegalRepresentative.objects.create(
+            child=child, iin="860508473537", full_name="Ли Анна", relation="parent"
+        )
+    parent_of_second = second.representatives.get()
+    application = ServiceApplicationFactory(child=second, representative=parent_of_second)
+    services.duplicates_find()
+    pair = PossibleDuplicate.objects.get()
+
+    services.duplicate_merge(pair=pair, keep=first, comment="One child", acting_user=officer())
+
+    application.refresh_from_db()
+    assert application.child == first
+    assert application.representative == first.representatives.get()
+    assert LegalRepresentative.objects.count() == 1
