@@ -7,7 +7,7 @@ personal data are recorded here with auditlog's ACCESS action, so one table answ
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -28,6 +28,32 @@ def record_access(instance: models.Model, *, user: Any, what: str = "") -> LogEn
         changes=None,
         additional_data={"opened": what} if what else None,
     )
+
+
+def record_access_many(instances: Iterable[models.Model], *, user: Any, what: str) -> int:
+    """Record that `user` read every one of `instances` (a list page, an export): one insert."""
+    from django.contrib.contenttypes.models import ContentType
+
+    instances = list(instances)
+    if not instances:
+        return 0
+    actor = user if getattr(user, "is_authenticated", False) else None
+    content_type = ContentType.objects.get_for_model(type(instances[0]))
+    entries = [
+        LogEntry(
+            content_type=content_type,
+            object_pk=str(instance.pk),
+            object_id=instance.pk if isinstance(instance.pk, int) else None,
+            object_repr=str(instance)[:200],
+            action=LogEntry.Action.ACCESS,
+            actor=actor,
+            actor_email=getattr(actor, "email", None),
+            additional_data={"opened": what},
+        )
+        for instance in instances
+    ]
+    LogEntry.objects.bulk_create(entries, batch_size=500)
+    return len(entries)
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 
 from core.admin import AccessLoggedAdminMixin, service_action
-from core.audit import record_access
+from core.audit import record_access, record_access_many
 from core.forms import ConfirmForm, DateInput, ReasonsForm
 from recipients import rules, selectors, services
 from recipients.models import (
@@ -168,6 +168,12 @@ class EnrollmentInline(admin.TabularInline):
 @admin.register(Child)
 class ChildAdmin(AccessLoggedAdminMixin, ImportExportMixin, admin.ModelAdmin):
     resource_classes = [ChildResource]
+
+    def get_data_for_export(self, request: HttpRequest, queryset: Any, **kwargs: Any) -> Any:
+        """An export is a read of every exported child: recorded when the file is made."""
+        record_access_many(queryset, user=request.user, what="export")
+        return super().get_data_for_export(request, queryset, **kwargs)
+
     list_display = ("iin", "name", "birth_date", "district", "stage")
     list_filter = (
         "district",

@@ -7,8 +7,9 @@ from typing import Any
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
+from rest_framework.response import Response
 
-from core.audit import record_access
+from core.audit import record_access, record_access_many
 from recipients import selectors
 from recipients.models import Child, Enrollment, Ipar
 
@@ -83,6 +84,17 @@ class ChildViewSet(viewsets.ReadOnlyModelViewSet):
             .prefetch_related(Prefetch("ipars", queryset=Ipar.objects.order_by("-issued_on")))
             .order_by("last_name", "first_name", "pk")
         )
+
+    def list(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        """Every child on the page returned is a read of personal data: recorded in one insert."""
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = page if page is not None else list(queryset)
+        record_access_many(rows, user=request.user, what="api list")
+        serializer = self.get_serializer(rows, many=True)
+        if page is not None:
+            return self.get_paginated_response(serializer.data)
+        return Response(serializer.data)
 
     def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().retrieve(request, *args, **kwargs)

@@ -207,6 +207,19 @@ def _ipar_owners(file: ParsedFile, state: DatabaseState) -> Iterable[RowError]:
 def _decision_owners(file: ParsedFile, state: DatabaseState) -> Iterable[RowError]:
     for row in file.rows:
         existing = state.enrollments.get(row.values.get("decision_number", ""))
+        if existing is not None and existing.status != EnrollmentStatus.APPROVED:
+            # A file row is an approved decision; a draft is decided in the portal, with its checks.
+            yield _error(
+                file,
+                row,
+                "decision_number",
+                "decision_not_approved",
+                _(
+                    "decision %(number)s is recorded as “%(status)s”; it cannot be approved by an import"
+                )
+                % {"number": existing.decision_number, "status": existing.get_status_display()},
+            )
+            continue
         child_iin = row.values.get("child_iin")
         if existing is not None and child_iin and existing.child.iin != child_iin:
             yield _error(

@@ -262,3 +262,5 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# A cell starting with = + - @ is written as text, so a spreadsheet never runs it as a formula.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True

@@ -601,7 +601,7 @@ def test_an_enrollment_without_application_gets_one(sample):
     dataset_import(directory=sample)
     enrollment = Enrollment.objects.order_by("pk").first()
     orphan = enrollment.application
-    Enrollment.objects.filter(pk=enrollment.pk).update(application=None, status="draft")
+    Enrollment.objects.filter(pk=enrollment.pk).update(application=None)
 
     report = dataset_import(directory=sample)
 
@@ -609,6 +609,18 @@ def test_an_enrollment_without_application_gets_one(sample):
     assert outcomes(report)["enrollments"][2] == 1
     assert enrollment.status == EnrollmentStatus.APPROVED
     assert enrollment.application_id not in (None, orphan.pk)
+
+
+def test_a_draft_decision_in_the_portal_is_not_approved_by_an_import(sample):
+    dataset_import(directory=sample)
+    enrollment = Enrollment.objects.order_by("pk").first()
+    Enrollment.objects.filter(pk=enrollment.pk).update(status="draft")
+
+    report = dataset_import(directory=sample)
+
+    assert "decision_not_approved" in {error.code for error in report.errors}
+    enrollment.refresh_from_db()
+    assert enrollment.status == EnrollmentStatus.DRAFT
 
 
 # --- queries ------------------------------------------------------------------------------

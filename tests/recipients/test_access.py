@@ -101,3 +101,38 @@ def test_children_list_and_api_do_not_query_per_child(client, django_assert_max_
     assert page.status_code == 200 and page.content.decode().count("/children/") >= 20
     with django_assert_max_num_queries(8):
         assert api(user).get("/api/children/").json()["count"] == 20
+
+
+def test_a_list_read_is_recorded_for_every_child_on_the_page(two_centres):
+    _mine, own_child, foreign_child = two_centres
+    reader = officer()
+    api(reader).get("/api/children/")
+    recorded = set(
+        LogEntry.objects.filter(action=LogEntry.Action.ACCESS, actor=reader).values_list(
+            "object_pk", flat=True
+        )
+    )
+    assert recorded == {str(own_child.pk), str(foreign_child.pk)}
+
+
+def test_an_admin_export_of_children_is_recorded(client, two_centres):
+    _mine, own_child, foreign_child = two_centres
+    reader = officer()
+    client.force_login(reader)
+    page = client.get(reverse("admin:recipients_child_export"))
+    assert not LogEntry.objects.filter(action=LogEntry.Action.ACCESS, actor=reader).exists()
+    formats = dict((label, value) for value, label in page.context["form"].fields["format"].choices)
+    response = client.post(
+        reverse("admin:recipients_child_export"),
+        {
+            "format": formats["csv"],
+            "resource": "0",
+            **{f"childresource_{n}": "on" for n in ("iin", "last_name")},
+        },
+    )
+    assert response.status_code == 200
+    recorded = LogEntry.objects.filter(action=LogEntry.Action.ACCESS, actor=reader)
+    assert set(recorded.values_list("object_pk", flat=True)) == {
+        str(own_child.pk),
+        str(foreign_child.pk),
+    }
