@@ -41,13 +41,32 @@ def test_search_by_iin_and_filters(client, city):
     ChildFactory()
     listing = client.get(reverse("admin:recipients_child_changelist"), {"q": child.iin})
     assert list(listing.context["cl"].result_list) == [child]
-    for query in (
-        {"ipar": "none"},
-        {"ipar": "ending"},
-        {"enrolment": "active"},
-        {"district": "yesil"},
-    ):
-        assert client.get(reverse("admin:recipients_child_changelist"), query).status_code == 200
+    import datetime
+
+    from django.utils import timezone
+
+    from tests.factories import IparFactory
+
+    today = timezone.localdate()
+    ending = ChildFactory(district="nura")
+    IparFactory(
+        child=ending,
+        issued_on=today - datetime.timedelta(days=300),
+        valid_until=today + datetime.timedelta(days=10),
+    )
+    enrollment_for(ending, admitted_provider(), start_on=today - datetime.timedelta(days=30))
+    url = reverse("admin:recipients_child_changelist")
+
+    def shown(query):
+        return set(client.get(url, query).context["cl"].result_list)
+
+    assert shown({"ipar": "ending"}) == {ending}
+    assert shown({"ipar": "none"}) == {
+        child,
+        type(child).objects.exclude(pk__in=[child.pk, ending.pk]).get(),
+    }
+    assert shown({"enrolment": "active"}) == {ending}
+    assert shown({"district": "nura"}) == {ending}
 
 
 def test_approve_action_on_a_draft(client, city):
