@@ -34,7 +34,8 @@ def test_coordinator_finds_a_child_on_a_phone(live_server, browser, roles):
 
     page.goto(f"{live_server.url}/children/")
     page.fill("#q", "Сейт")
-    page.click("form.filters button[type=submit]")
+    with page.expect_navigation():
+        page.click("form.filters button[type=submit]")
     rows = page.locator("[data-testid=children] tbody tr")
     assert rows.count() == 1
     assert "Чужая" not in page.content()

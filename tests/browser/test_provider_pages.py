@@ -62,7 +62,8 @@ def test_a_wrong_file_is_refused_with_a_message_and_nothing_saved(
     fake = tmp_path / "table.pdf"
     fake.write_bytes(b"this is not a pdf")
     page.set_input_files("#id_file", str(fake))
-    page.click("form button[type=submit].primary")
+    with page.expect_navigation():
+        page.click("form button[type=submit].primary")
 
     assert page.locator(".error[role=alert]").count() >= 1
     assert not QualificationDocument.objects.exists()
@@ -71,10 +72,10 @@ def test_a_wrong_file_is_refused_with_a_message_and_nothing_saved(
 def test_the_language_switch_in_the_header(live_server, tablet, roles):
     page = tablet
     page.goto(f"{live_server.url}/accounts/login/")
-    page.click("button.lang-button[value=kk]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button.lang-button[value=kk]")
     assert page.locator("html").get_attribute("lang") == "kk"
-    page.click("button.lang-button[value=en]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button.lang-button[value=en]")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("h1").inner_text() == "Sign in"
