@@ -230,8 +230,12 @@ def generate_children(
                 iin=make_iin(parent_birth, False, index + 500_000),
                 full_name=f"{female_name(rng.choice(LAST_NAMES))} {rng.choice(FIRST_NAMES_F)}",
                 phone=f"+7 70{rng.randint(0, 8)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
-                relation=Relation.GUARDIAN if rng.random() < 0.05 else Relation.PARENT,
-                guardianship_document="",
+                relation=(
+                    relation := Relation.GUARDIAN if rng.random() < 0.05 else Relation.PARENT
+                ),
+                guardianship_document=f"Постановление акимата № {rng.randint(100, 999)}-о"
+                if relation == Relation.GUARDIAN
+                else "",
             )
         )
         issued = datetime.date(2026, 1, 1) + datetime.timedelta(days=rng.randrange(0, 150))

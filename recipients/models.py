@@ -6,6 +6,7 @@ import datetime
 
 from auditlog.registry import auditlog
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
@@ -120,6 +121,17 @@ class LegalRepresentative(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
+    def clean(self) -> None:
+        if self.relation == Relation.GUARDIAN and not self.guardianship_document.strip():
+            raise ValidationError(
+                {
+                    "guardianship_document": ValidationError(
+                        _("A guardian's record names the decision establishing guardianship."),
+                        code="guardianship_document_required",
+                    )
+                }
+            )
+
 
 class Ipar(models.Model):
     """The social part of an individual habilitation and rehabilitation programme (ИПАР)."""
@@ -150,6 +162,13 @@ class Ipar(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def clean(self) -> None:
+        from recipients.rules import form_031_problem
+
+        problem = form_031_problem(self.form_031_on, self.mse_on)
+        if problem:
+            raise ValidationError({"form_031_on": ValidationError(problem[1], code=problem[0])})
 
     def covers(self, day: datetime.date) -> bool:
         return self.issued_on <= day <= self.valid_until

@@ -171,3 +171,33 @@ def home_ipar_coverage_end(ipars: Iterable[Any], day: datetime.date) -> datetime
                 end = ipar.valid_until
                 extended = True
     return end
+
+
+def form_031_problem(
+    form_031_on: datetime.date | None, mse_on: datetime.date | None
+) -> tuple[str, str] | None:
+    """Form 031/у is valid at most one month from signing (Alg. §9.1): the МСЭ must fall in it."""
+    if form_031_on is None or mse_on is None:
+        return None
+    if form_031_on > mse_on:
+        return "form_031_after_mse", str(_("Form 031/у is dated after the МСЭ."))
+    month_later = _add_month(form_031_on)
+    if mse_on > month_later:
+        return (
+            "form_031_expired",
+            str(
+                _("Form 031/у of %(signed)s was valid until %(until)s, before the МСЭ.")
+                % {
+                    "signed": form_031_on.strftime("%d.%m.%Y"),
+                    "until": month_later.strftime("%d.%m.%Y"),
+                }
+            ),
+        )
+    return None
+
+
+def _add_month(day: datetime.date) -> datetime.date:
+    """The same day next month, or that month's last day (31 January → 28/29 February)."""
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    last = (datetime.date(year + (month == 12), month % 12 + 1, 1) - datetime.timedelta(days=1)).day
+    return datetime.date(year, month, min(day.day, last))

@@ -213,6 +213,16 @@ def enrollment_warnings_refresh(*, today: datetime.date) -> int:
                     found_on=today,
                 )
             )
+    # A warning no longer found (the ИПАР was renewed, the enrolment ended) is taken off the list.
+    found = {(w.enrollment.pk, w.kind, w.due_on) for w in warnings}
+    stale = [
+        pk
+        for pk, enrollment_id, kind, due_on in EnrollmentWarning.objects.filter(
+            due_on__gte=today
+        ).values_list("pk", "enrollment_id", "kind", "due_on")
+        if (enrollment_id, kind, due_on) not in found
+    ]
+    EnrollmentWarning.objects.filter(pk__in=stale).delete()
     before = EnrollmentWarning.objects.count()
     EnrollmentWarning.objects.bulk_create(warnings, ignore_conflicts=True)
     return EnrollmentWarning.objects.count() - before

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from auditlog.registry import auditlog
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -42,6 +43,22 @@ class Tariff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_setting_display()}: {self.amount_kzt} ₸ ({self.valid_from:%d.%m.%Y})"
+
+    def clean(self) -> None:
+        """Two periods of one setting never overlap: a day has one price (checked on save)."""
+        if not self.setting or not self.valid_from:
+            return
+        others = Tariff.objects.filter(setting=self.setting).exclude(pk=self.pk)
+        others = others.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=self.valid_from))
+        if self.valid_to is not None:
+            others = others.filter(valid_from__lte=self.valid_to)
+        clash = others.order_by("valid_from").first()
+        if clash is not None:
+            raise ValidationError(
+                _("The period overlaps the tariff valid from %(start)s.")
+                % {"start": clash.valid_from.strftime("%d.%m.%Y")},
+                code="tariff_overlap",
+            )
 
     def covers(self, day: datetime.date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)

@@ -251,3 +251,26 @@ def test_merging_two_records_of_the_same_parent_keeps_one_representative():
     assert application.child == first
     assert application.representative == first.representatives.get()
     assert LegalRepresentative.objects.count() == 1
+
+
+def test_a_warning_no_longer_true_leaves_the_list():
+    today = D(2026, 11, 22)
+    child = ChildFactory()
+    IparFactory(child=child, valid_until=D(2026, 12, 1))
+    enrollment_for(child, admitted_provider())
+    services.enrollment_warnings_refresh(today=today)
+    assert EnrollmentWarning.objects.count() == 1
+    IparFactory(child=child, issued_on=D(2026, 12, 2), valid_until=D(2027, 12, 1))  # renewed
+    services.enrollment_warnings_refresh(today=today)
+    assert not EnrollmentWarning.objects.exists()
+
+
+def test_a_guardian_needs_the_guardianship_decision():
+    from recipients.models import LegalRepresentative
+
+    guardian = LegalRepresentative(
+        child=ChildFactory(), iin="860508473537", full_name="Ким Ольга", relation="guardian"
+    )
+    with pytest.raises(ValidationError) as error:
+        guardian.full_clean()
+    assert "guardianship_document" in error.value.error_dict

@@ -117,3 +117,19 @@ def test_every_missing_condition_is_named_at_once():
         "ipar_invalid",
         "no_assessment",
     }
+
+
+@pytest.mark.parametrize(
+    ("signed", "mse", "code"),
+    [
+        (D(2026, 1, 10), D(2026, 2, 10), None),
+        (D(2026, 1, 10), D(2026, 2, 11), "form_031_expired"),
+        (D(2026, 1, 31), D(2026, 2, 28), None),
+        (D(2026, 1, 31), D(2026, 3, 1), "form_031_expired"),
+        (D(2026, 3, 5), D(2026, 3, 4), "form_031_after_mse"),
+        (None, D(2026, 3, 4), None),
+    ],
+)
+def test_form_031_is_valid_one_month_before_the_mse(signed, mse, code):
+    problem = rules.form_031_problem(signed, mse)
+    assert (problem[0] if problem else None) == code
