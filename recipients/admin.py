@@ -136,6 +136,19 @@ class IparInline(admin.StackedInline):
 class ApplicationInline(admin.TabularInline):
     model = ServiceApplication
     extra = 0
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        field = formset.form.base_fields.get("representative")
+        if isinstance(field, forms.ModelChoiceField):
+            # Only this child's own representatives can sign its application.
+            field.queryset = (
+                LegalRepresentative.objects.filter(child=obj)
+                if obj
+                else LegalRepresentative.objects.none()
+            )
+        return formset
+
     fields = (
         "submitted_on",
         "representative",
@@ -362,6 +375,22 @@ class ServiceApplicationAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
     list_select_related = ("child",)
     autocomplete_fields = ("child",)
     readonly_fields = ("consent_withdrawn_on", "withdrawal_reason")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Once a decision rests on this consent, its date and the child are evidence: withdraw
+        # consent with the action instead of editing the date.
+        if obj is not None and obj.enrollments.exclude(status=EnrollmentStatus.REFUSED).exists():
+            return (*self.readonly_fields, "child", "consent_on", "submitted_on")
+        return self.readonly_fields
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        field = form.base_fields.get("representative")
+        if obj is not None and isinstance(field, forms.ModelChoiceField):
+            field.queryset = LegalRepresentative.objects.filter(child=obj.child)
+        return form
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ServiceApplication]:
         return ServiceApplication.objects.filter(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 from import_export.fields import Field
 
@@ -40,6 +41,14 @@ class ChildResource(ExchangeResource):
 
     The export shows the child's first recorded representative.
     """
+
+    def after_import(self, dataset: Any, result: Any, **kwargs: Any) -> None:
+        super().after_import(dataset, result, **kwargs)
+        if not kwargs.get("dry_run") and not result.has_errors():
+            # As after `import_dataset`: children may now be entered twice under two IINs.
+            from recipients.tasks import find_duplicates_task
+
+            transaction.on_commit(find_duplicates_task.delay)
 
     exchange_file = "children"
 

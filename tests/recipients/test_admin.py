@@ -140,3 +140,46 @@ def test_an_inspector_cannot_open_the_duplicate_review(client):
     assert page.status_code == 403
     assert first.iin not in page.content.decode()
     assert client.get(reverse("admin:recipients_child_changelist")).status_code == 403
+
+
+def test_consent_that_a_decision_rests_on_is_not_edited_in_place(client, city):
+    child, application = enrollable_child()
+    enrollment_for(child, admitted_provider(), application=application)
+    page = client.get(reverse("admin:recipients_serviceapplication_change", args=[application.pk]))
+    form_fields = page.context["adminform"].form.fields
+    assert "consent_on" not in form_fields
+    assert list(form_fields["representative"].queryset) == list(child.representatives.all())
+
+
+def test_the_admin_children_import_queues_the_duplicates_job(
+    client, city, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    header = (
+        "iin,last_name,first_name,middle_name,birth_date,sex,district,address,"
+        "representative_iin,representative_name,representative_phone,representative_relation\n"
+    )
+    row = "220615674240,Жуманов,Мадина,,2022-06-15,F,nura,г. Астана,860508473537,Абенова,+7 701,parent\n"
+    url = reverse("admin:recipients_child_import")
+    page = client.get(url)
+    csv_format = dict(
+        (label, value) for value, label in page.context["form"].fields["format"].choices
+    )["csv"]
+    preview = client.post(
+        url,
+        {
+            "resource": "0",
+            "format": csv_format,
+            "import_file": SimpleUploadedFile("c.csv", (header + row).encode()),
+        },
+    )
+    confirm = preview.context["confirm_form"]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post(
+            reverse("admin:recipients_child_process_import"),
+            {name: confirm[name].value() for name in confirm.fields},
+        )
+    assert any(
+        "find_duplicates" in repr(callback) or "delay" in repr(callback) for callback in callbacks
+    )
