@@ -78,3 +78,10 @@ def acting_as(user: Any) -> Iterator[None]:
         yield
     if outer is not None:
         auditlog_value.set(outer)
+
+
+def validated_save(instance: models.Model, *, acting_user: Any) -> None:
+    """Check every field and constraint (file validators too) first, then save attributed."""
+    instance.full_clean()
+    with acting_as(acting_user):
+        instance.save()

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.audit import acting_as
+from core.audit import acting_as, validated_save
 from core.errors import RoleRequired, fail
 from core.roles import PROVIDER_ROLES, Role, ensure_role, has_role, roles_of
 from providers.models import (
@@ -114,10 +114,8 @@ def document_upload(
         uploaded_by=acting_user,
     )
     document.expiry_flag = expiry_flag_for(valid_until, timezone.localdate())
-    # full_clean runs the file validators (type, content, size) before anything is stored.
-    document.full_clean()
-    with acting_as(acting_user):
-        document.save()
+    # The file validators (type, content, size) run before anything is stored.
+    validated_save(document, acting_user=acting_user)
     return document
 
 
@@ -168,9 +166,7 @@ def document_save(
         document.reviewed_by = None
         document.reviewed_at = None
     document.expiry_flag = expiry_flag_for(document.valid_until, timezone.localdate())
-    document.full_clean()
-    with acting_as(acting_user):
-        document.save()
+    validated_save(document, acting_user=acting_user)
     return document
 
 
@@ -607,9 +603,7 @@ def premises_add(
     )
     if tenure == "leased" and lease_ends_on is None:
         raise fail(_("A lease must have an end date."), "lease_end_required", "lease_ends_on")
-    premises.full_clean()
-    with acting_as(acting_user):
-        premises.save()
+    validated_save(premises, acting_user=acting_user)
     return premises
 
 
@@ -634,9 +628,7 @@ def staff_member_add(
         education=education.strip(),
         hired_on=hired_on,
     )
-    member.full_clean()
-    with acting_as(acting_user):
-        member.save()
+    validated_save(member, acting_user=acting_user)
     return member
 
 
@@ -678,7 +670,5 @@ def staff_document_upload(
         uploaded_by=acting_user,
         expiry_flag=expiry_flag_for(valid_until, timezone.localdate()),
     )
-    document.full_clean()
-    with acting_as(acting_user):
-        document.save()
+    validated_save(document, acting_user=acting_user)
     return document

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from core.audit import acting_as
+from core.audit import acting_as, validated_save
 from core.errors import fail
 from core.roles import Role, ensure_role
 from recipients import rules
@@ -34,9 +34,7 @@ def child_save(*, child: Child, acting_user: Any) -> Child:
     """Create or change a child's record; the IIN stays unique (the database refuses a second)."""
     ensure_role(acting_user, Role.AKIMAT_OFFICER)
     child.name_key = rules.name_key(child.last_name, child.first_name, child.middle_name)
-    child.full_clean()
-    with acting_as(acting_user):
-        child.save()
+    validated_save(child, acting_user=acting_user)
     return child
 
 
