@@ -32,7 +32,22 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
     },
     # Provider staff work on their own pages; these mirror what the pages let them do.
     "provider_head": {
-        "services": ["view_visit", "add_visit", "change_visit"],
+        "services": [
+            "view_visit",
+            "add_visit",
+            "change_visit",
+            "view_visitcorrection",
+            "add_visitcorrection",
+            "view_schedule",
+            "add_schedule",
+            "change_schedule",
+            "view_scheduleslot",
+            "add_scheduleslot",
+            "change_scheduleslot",
+            "delete_scheduleslot",
+            "view_catalogueservice",
+            "view_calendarday",
+        ],
         "recipients": [
             "view_child",
             "view_legalrepresentative",
@@ -53,7 +68,22 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
     },
     "coordinator": {
         "providers": ["view_provider"],
-        "services": ["view_visit", "add_visit", "change_visit"],
+        # Coordinators prepare schedules; only the head approves them (Alg. §21).
+        "services": [
+            "view_visit",
+            "add_visit",
+            "change_visit",
+            "view_visitcorrection",
+            "view_schedule",
+            "add_schedule",
+            "change_schedule",
+            "view_scheduleslot",
+            "add_scheduleslot",
+            "change_scheduleslot",
+            "delete_scheduleslot",
+            "view_catalogueservice",
+            "view_calendarday",
+        ],
         "recipients": [
             "view_child",
             "view_legalrepresentative",

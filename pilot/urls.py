@@ -31,4 +31,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
     path("", include("providers.urls")),
     path("", include("recipients.urls")),
+    path("", include("services.urls")),
 ]

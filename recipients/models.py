@@ -302,6 +302,13 @@ class Enrollment(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    confirmation_pin = models.CharField(
+        _("representative's PIN (hashed)"),
+        max_length=128,
+        blank=True,
+        help_text=_("Chosen by the legal representative at enrolment to confirm visits."),
+    )
+    pin_failures = models.PositiveSmallIntegerField(_("wrong PIN entries in a row"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -409,7 +416,8 @@ for _model in (
     Ipar,
     ServiceApplication,
     NeedsAssessment,
-    Enrollment,
     PossibleDuplicate,
 ):
     auditlog.register(_model)
+# The PIN's hash never goes into the audit trail; that the PIN changed is recorded by its service.
+auditlog.register(Enrollment, exclude_fields=["confirmation_pin"])

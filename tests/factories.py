@@ -241,3 +241,54 @@ def enrollable_child(**fields: object):  # type: ignore[no-untyped-def]
     application = ServiceApplicationFactory(child=child)
     AssessmentFactory(child=child)
     return child, application
+
+
+def enrolled_child(provider: Provider, *, start_on=datetime.date(2026, 7, 1), **fields):  # type: ignore[no-untyped-def]
+    """A child enrolled (approved) with `provider` from `start_on`; returns the enrolment."""
+    child, application = enrollable_child(**fields)
+    return enrollment_for(child, provider, start_on=start_on, application=application)
+
+
+class VisitFactory(factory.django.DjangoModelFactory):
+    """A done, unconfirmed home visit; pass `enrollment=` to take its child and provider."""
+
+    class Meta:
+        model = "services.Visit"
+        exclude = ("enrollment",)
+
+    enrollment = None
+    visit_id = factory.Sequence(lambda n: f"V-T{n:06d}")
+    child = factory.LazyAttribute(lambda o: o.enrollment.child if o.enrollment else ChildFactory())
+    provider = factory.LazyAttribute(
+        lambda o: o.enrollment.provider if o.enrollment else admitted_provider()
+    )
+    setting = "home"
+    date = datetime.date(2026, 7, 6)
+    start = datetime.time(10, 0)
+    end = datetime.time(12, 0)
+    status = "done"
+    services = factory.LazyFunction(lambda: ["pedagogical", "pedagogical.aba"])
+
+
+# A week that keeps Alg. §2: two home visits, three centre visits, none over four hours.
+WEEK = [
+    {"weekday": 0, "setting": "home", "start": datetime.time(10), "duration_minutes": 120},
+    {"weekday": 1, "setting": "centre", "start": datetime.time(9), "duration_minutes": 180},
+    {"weekday": 2, "setting": "home", "start": datetime.time(15), "duration_minutes": 90},
+    {"weekday": 3, "setting": "centre", "start": datetime.time(9), "duration_minutes": 240},
+    {"weekday": 4, "setting": "centre", "start": datetime.time(11), "duration_minutes": 120},
+]
+
+
+def approved_schedule(enrollment, *, valid_from=None, slots=None):  # type: ignore[no-untyped-def]
+    """An approved schedule through the real services (prepared by a coordinator, head approves)."""
+    from services import services
+
+    head = head_of(enrollment.provider)
+    schedule = services.schedule_create(
+        enrollment=enrollment,
+        valid_from=valid_from or enrollment.start_on,
+        slots=[dict(slot) for slot in (slots or WEEK)],
+        acting_user=head,
+    )
+    return services.schedule_approve(schedule=schedule, acting_user=head)

@@ -239,6 +239,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recipients.tasks.enrollment_warnings_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    "plan-visits": {
+        "task": "services.tasks.visits_generate_task",
+        "schedule": crontab(hour=3, minute=0),
+    },
 }
 
 # Days before a document's end that it is flagged as expiring.
