@@ -52,7 +52,9 @@ def home(request: HttpRequest) -> HttpResponse:
     role = primary_role(request.user)
     if role in (Role.AKIMAT_OFFICER, Role.INSPECTOR):
         return redirect("admin:index")
-    if role in (Role.PROVIDER_HEAD, Role.COORDINATOR):
+    if role == Role.COORDINATOR:
+        return redirect("services:day")
+    if role == Role.PROVIDER_HEAD:
         return redirect("providers:my_provider")
     if role == Role.ANALYST:
         return redirect("providers:participants")

@@ -113,6 +113,17 @@ class Schedule(models.Model):
         return f"{self.enrollment.child} v{self.version} ({self.valid_from:%d.%m.%Y})"
 
 
+WEEKDAY_CHOICES = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
+
+
 class ScheduleSlot(models.Model):
     """One weekly visit of a schedule: weekday, setting, start, duration and the staff member."""
 
@@ -121,15 +132,7 @@ class ScheduleSlot(models.Model):
     )
     weekday = models.PositiveSmallIntegerField(
         _("weekday"),
-        choices=[
-            (0, _("Monday")),
-            (1, _("Tuesday")),
-            (2, _("Wednesday")),
-            (3, _("Thursday")),
-            (4, _("Friday")),
-            (5, _("Saturday")),
-            (6, _("Sunday")),
-        ],
+        choices=WEEKDAY_CHOICES,
     )
     setting = models.CharField(_("setting"), max_length=10, choices=Setting.choices)
     start = models.TimeField(_("start"))
@@ -182,7 +185,7 @@ class CalendarDay(models.Model):
         _("follows the schedule of"),
         null=True,
         blank=True,
-        choices=ScheduleSlot._meta.get_field("weekday").choices,
+        choices=WEEKDAY_CHOICES,
         help_text=_(
             "For a working day: whose weekday's visits take place (usually the day moved away)."
         ),

@@ -292,3 +292,10 @@ def approved_schedule(enrollment, *, valid_from=None, slots=None):  # type: igno
         acting_user=head,
     )
     return services.schedule_approve(schedule=schedule, acting_user=head)
+
+
+# A real 1×1 PNG, as the signature canvas sends it (a data: URL).
+PNG_DATA_URL = (
+    "data:image/png;base64,"
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
