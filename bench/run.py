@@ -74,6 +74,7 @@ def main() -> int:
         lambda: recipient_services.enrollment_warnings_refresh(today=timezone.localdate()),
         3.0,
     )
+    _visits(browser, api, coordinator)
     with tempfile.TemporaryDirectory() as folder:
         dataset = Path(folder)
         _export_dataset(dataset)
@@ -89,6 +90,110 @@ def main() -> int:
     for name, seconds, queries, verdict in RESULTS:
         print(f"| {name:<48} | {seconds:>8.3f} | {queries:>7} | {verdict} |")
     return 1 if any(verdict.startswith("SLOW") for *_, verdict in RESULTS) else 0
+
+
+def _visits(browser: Client, api: Client, coordinator: User) -> None:
+    """Schedules for every approved enrolment of the city, the nightly plan, and the visit pages."""
+    import datetime
+
+    from services import services as visit_services
+    from services.models import Schedule, ScheduleSlot, Visit
+
+    _schedule_everyone()
+    today = timezone.localdate()
+    measure(
+        "plan visits job, whole city, 28 days",
+        lambda: visit_services.visits_generate(start=today, days=28),
+        20.0,
+        f"({Schedule.objects.count()} schedules, {ScheduleSlot.objects.count()} weekly visits)",
+    )
+    measure(
+        "plan visits job again (nothing new)",
+        lambda: visit_services.visits_generate(start=today, days=28),
+        10.0,
+    )
+    provider_id = coordinator.provider_id
+    busiest = (
+        Visit.objects.filter(provider_id=provider_id, date__gte=today)
+        .values_list("date", flat=True)
+        .order_by("date")
+        .first()
+        or today
+    )
+    measure(
+        "coordinator's day of visits",
+        lambda: browser.get(f"/visits/?day={busiest:%Y-%m-%d}"),
+        0.3,
+        f"({Visit.objects.filter(provider_id=provider_id, date=busiest).count()} visits)",
+    )
+    visit = Visit.objects.filter(provider_id=provider_id, date=busiest).first()
+    if visit is not None:
+        measure("one visit page", lambda: browser.get(f"/visits/{visit.pk}/"), 0.3)
+    month = today.replace(day=1) - datetime.timedelta(days=1)
+    measure(
+        "journal page, one centre, last month",
+        lambda: browser.get(f"/journal/?month={month:%Y-%m}"),
+        1.0,
+        f"({Visit.objects.filter(provider_id=provider_id, date__year=month.year, date__month=month.month).count()} visits)",
+    )
+    measure(
+        "journal PDF, one centre, last month",
+        lambda: browser.get(f"/journal/pdf/?month={month:%Y-%m}"),
+        15.0,
+    )
+    measure("API /api/visits/ first page (officer)", lambda: api.get("/api/visits/"), 0.5)
+    since = (timezone.now() - datetime.timedelta(hours=1)).isoformat()
+    measure(
+        "API /api/visits/?updated_since (sync page)",
+        lambda: api.get("/api/visits/", {"updated_since": since}),
+        0.5,
+        f"({Visit.objects.count()} visits in the city)",
+    )
+
+
+def _schedule_everyone() -> None:
+    """An approved five-visit week for every approved enrolment without a schedule (bulk)."""
+    import datetime
+
+    from services.models import Schedule, ScheduleSlot
+
+    pattern = [
+        (0, "home", 10, 120),
+        (1, "centre", 9, 180),
+        (2, "home", 15, 90),
+        (3, "centre", 9, 240),
+        (4, "centre", 11, 120),
+    ]
+    enrollments = Enrollment.objects.filter(status="approved", schedules__isnull=True)
+    now = timezone.now()
+    Schedule.objects.bulk_create(
+        [
+            Schedule(
+                enrollment=enrollment,
+                version=1,
+                valid_from=enrollment.start_on,
+                status="approved",
+                approved_at=now,
+            )
+            for enrollment in enrollments
+        ],
+        batch_size=1000,
+    )
+    saved = Schedule.objects.filter(slots__isnull=True, approved_at=now)
+    ScheduleSlot.objects.bulk_create(
+        [
+            ScheduleSlot(
+                schedule=schedule,
+                weekday=weekday,
+                setting=setting,
+                start=datetime.time(hour),
+                duration_minutes=minutes,
+            )
+            for schedule in saved
+            for weekday, setting, hour, minutes in pattern
+        ],
+        batch_size=2000,
+    )
 
 
 def _first_child_id(user: User) -> int:
