@@ -7,11 +7,13 @@ from rest_framework.routers import DefaultRouter
 from core import views as core_views
 from providers.apis import ProviderViewSet
 from recipients.apis import ChildViewSet, EnrollmentViewSet
+from services.apis import VisitViewSet
 
 router = DefaultRouter()
 router.register("providers", ProviderViewSet, basename="provider")
 router.register("children", ChildViewSet, basename="child")
 router.register("enrollments", EnrollmentViewSet, basename="enrollment")
+router.register("visits", VisitViewSet, basename="visit")
 
 urlpatterns = [
     path("", core_views.home, name="home"),
