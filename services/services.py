@@ -363,24 +363,54 @@ def _check(visit: Visit) -> None:
 
 def flag_overlaps(*, child_id: int, day: datetime.date) -> None:
     """Flag the child's home and centre visits of one day that overlap in time (Alg. §14)."""
-    visits = list(
-        Visit.objects.filter(child_id=child_id, date=day).exclude(
-            status__in=[VisitStatus.CANCELLED, VisitStatus.MISSED]
+    _flag(Visit.objects.filter(child_id=child_id, date=day))
+
+
+def flag_overlaps_of(visit_ids: Iterable[str]) -> int:
+    """The same for every child and day touched by these visits (after an import); set-based."""
+    ids = list(visit_ids)
+    pairs: set[tuple[int, datetime.date]] = set()
+    for offset in range(0, len(ids), 900):
+        pairs.update(
+            Visit.objects.filter(visit_id__in=ids[offset : offset + 900]).values_list(
+                "child_id", "date"
+            )
         )
-    )
-    flagged = {
-        visit.pk
-        for visit in visits
-        for other in visits
-        if other.setting != visit.setting
-        and rules.intervals_overlap(visit.start, visit.end, other.start, other.end)
-    }
+    children = sorted({child_id for child_id, _ in pairs})
+    changed = 0
+    for offset in range(0, len(children), 500):
+        chunk = children[offset : offset + 500]
+        days = {day for child_id, day in pairs if child_id in set(chunk)}
+        changed += _flag(Visit.objects.filter(child_id__in=chunk, date__in=days))
+    return changed
+
+
+def _flag(visits: Any) -> int:
+    by_day: dict[tuple[int, datetime.date], list[Visit]] = {}
+    for visit in visits.only(
+        "pk", "child_id", "date", "setting", "start", "end", "status", "overlaps"
+    ):
+        by_day.setdefault((visit.child_id, visit.date), []).append(visit)
     changed = []
-    for visit in Visit.objects.filter(child_id=child_id, date=day):
-        if visit.overlaps != (visit.pk in flagged):
-            visit.overlaps = visit.pk in flagged
-            changed.append(visit)
-    Visit.objects.bulk_update(changed, ["overlaps"])
+    for same_day in by_day.values():
+        counted = [
+            visit
+            for visit in same_day
+            if visit.status not in (VisitStatus.CANCELLED, VisitStatus.MISSED)
+        ]
+        flagged = {
+            visit.pk
+            for visit in counted
+            for other in counted
+            if other.setting != visit.setting
+            and rules.intervals_overlap(visit.start, visit.end, other.start, other.end)
+        }
+        for visit in same_day:
+            if visit.overlaps != (visit.pk in flagged):
+                visit.overlaps = visit.pk in flagged
+                changed.append(visit)
+    Visit.objects.bulk_update(changed, ["overlaps"], batch_size=500)
+    return len(changed)
 
 
 def _locked(visit: Visit) -> Visit:

@@ -20,6 +20,8 @@ from core.importing.reading import Table, build_table, locate_files, read_source
 from core.importing.report import FileSummary, ImportReport, RowError
 from core.importing.specs import FILE_SPECS, PLANNED_FILES, FileSpec, parse_table
 from core.importing.writing import write_plan
+from services.models import Visit
+from services.services import flag_overlaps_of
 
 _FILE_ORDER = {name: index for index, name in enumerate(FILE_SPECS)}
 
@@ -79,6 +81,12 @@ def dataset_import(
         if not dry_run:
             write_plan(plan, actor=acting_user, label=report.label)
             report.written = True
+            written_visits = [
+                str(getattr(change.obj, "visit_id", "")) for change in plan.changes.get(Visit, [])
+            ]
+            if written_visits:
+                # Home and centre visits of one child overlapping in time are flagged (§5).
+                flag_overlaps_of(written_visits)
             if "children" in files:
                 # Children may now be entered twice under two IINs: look for them after commit.
                 from recipients.tasks import find_duplicates_task

@@ -959,3 +959,20 @@ def test_a_visit_of_an_unknown_child_is_refused(dataset):
     report = dataset_import(directory=dataset)
     assert ("visits.csv", 2, "child_iin") in {(e.file, e.row, e.column) for e in report.errors}
     assert not Visit.objects.exists()
+
+
+def test_imported_home_and_centre_visits_that_overlap_are_flagged(dataset):
+    # Given the sample plus a centre visit overlapping the child's home visit of 7 July
+    path = dataset / "visits.csv"
+    rows = read_rows(path)
+    extra = {**rows[2], "visit_id": "V-OVERLAP", "setting": "centre", "start": "11:00", "end": "13:00"}
+    write_rows(path, [*rows, extra])
+    # When it is imported
+    report = dataset_import(directory=dataset)
+    # Then exactly the two overlapping visits carry the flag
+    from services.models import Visit
+
+    assert report.ok
+    flagged = set(Visit.objects.filter(overlaps=True).values_list("visit_id", flat=True))
+    assert {"V-0000005", "V-OVERLAP"} <= flagged
+    assert not Visit.objects.filter(visit_id="V-0000004", overlaps=True).exists()
