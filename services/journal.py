@@ -28,14 +28,17 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied
+from django.core.files.base import ContentFile
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import record_access, record_access_many
@@ -43,7 +46,14 @@ from core.roles import PROVIDER_ROLES, Role, roles_of
 from providers.models import Provider
 from recipients.models import Child, EnrollmentStatus, ServiceKind
 from recipients.selectors import children_for_user
-from services.models import CatalogueService, ConfirmationMethod, Visit, VisitStatus
+from services.models import (
+    CatalogueService,
+    ConfirmationMethod,
+    JobStatus,
+    JournalExport,
+    Visit,
+    VisitStatus,
+)
 from services.selectors import journal_rows
 from tariffs.models import Setting
 
@@ -362,12 +372,13 @@ def _month_link(journal: Journal, month: datetime.date, user: Any) -> str:
     return journal.url(name, user=user, month=f"{month:%Y-%m}")
 
 
-def _pdf(request: HttpRequest, journal: Journal) -> HttpResponse:
+def render_pdf(journal: Journal, user: Any) -> tuple[bytes, int]:
+    """The journal as a PDF in the current language, and its number of rows; records the read."""
     from weasyprint import HTML  # Pango is loaded only when a PDF is made
 
-    visits = journal.rows(request.user)
+    visits = journal.rows(user)
     rows = _journal_rows(visits)
-    journal.record_read(request.user, (row.visit for row in rows), pdf=True)
+    journal.record_read(user, (row.visit for row in rows), pdf=True)
     html = render_to_string(
         "services/journal_pdf.html",
         {
@@ -381,12 +392,95 @@ def _pdf(request: HttpRequest, journal: Journal) -> HttpResponse:
             "font_regular": (FONTS / "DejaVuSans.ttf").as_uri(),
             "font_bold": (FONTS / "DejaVuSans-Bold.ttf").as_uri(),
         },
-        request=request,
     )
-    pdf = HTML(string=html, base_url=FONTS.as_uri() + "/").write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
+    return HTML(string=html, base_url=FONTS.as_uri() + "/").write_pdf(), len(rows)
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
     # The name holds only the BIN, a child's id and the period: ASCII, and no personal data.
-    response["Content-Disposition"] = f'inline; filename="{journal.filename()}"'
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _pdf(request: HttpRequest, journal: Journal) -> HttpResponse:
+    """Small journals are made at once; a long one (WeasyPrint takes ~15 ms a row) by a job."""
+    if journal.rows(request.user).count() <= settings.JOURNAL_PDF_INLINE_ROWS:
+        content, _rows = render_pdf(journal, request.user)
+        return _pdf_response(content, journal.filename())
+    export = JournalExport.objects.create(
+        provider=journal.provider,
+        child=journal.child,
+        period_start=journal.period.start,
+        period_end=journal.period.end,
+        language=get_language() or settings.LANGUAGE_CODE,
+        requested_by=request.user,  # type: ignore[misc]  # login_required: a real user
+    )
+    from services.tasks import journal_pdf_task
+
+    transaction.on_commit(lambda: journal_pdf_task.delay(export.pk))
+    return redirect(reverse("services:journal_export", args=[export.pk]))
+
+
+def journal_export_run(*, export_id: int) -> str:
+    """The job: make the PDF as its requester would see it, in their language. Idempotent."""
+    with transaction.atomic():
+        export = (
+            JournalExport.objects.select_for_update()
+            .select_related("provider", "child", "requested_by")
+            .get(pk=export_id)
+        )
+        if export.status in (JobStatus.DONE, JobStatus.RUNNING):
+            return export.status
+        export.status = JobStatus.RUNNING
+        export.save(update_fields=["status"])
+    journal = Journal(
+        provider=export.provider,
+        period=Period(export.period_start, export.period_end),
+        child=export.child,
+    )
+    try:
+        with override(export.language):
+            content, rows = render_pdf(journal, export.requested_by)
+    except Exception as error:
+        export.status = JobStatus.FAILED
+        export.error = repr(error)[:2000]
+        export.finished_at = timezone.now()
+        export.save(update_fields=["status", "error", "finished_at"])
+        raise
+    export.file.save(journal.filename(), ContentFile(content), save=False)
+    export.rows = rows
+    export.status = JobStatus.DONE
+    export.finished_at = timezone.now()
+    export.save(update_fields=["file", "rows", "status", "finished_at"])
+    return export.status
+
+
+def _export_for(request: HttpRequest, pk: int) -> JournalExport:
+    """Only the person who asked for a journal PDF fetches it."""
+    _ensure_reader(request)
+    return get_object_or_404(
+        JournalExport.objects.select_related("provider", "child"),
+        pk=pk,
+        requested_by=request.user,
+    )
+
+
+@login_required
+def journal_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """Where a long journal's PDF is being prepared; the page refreshes itself until it is ready."""
+    export = _export_for(request, pk)
+    return render(request, "services/journal_export.html", {"export": export})
+
+
+@login_required
+def journal_export_file(request: HttpRequest, pk: int) -> FileResponse:
+    export = _export_for(request, pk)
+    if export.status != JobStatus.DONE or not export.file:
+        raise Http404
+    response = FileResponse(export.file.open("rb"), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{export.file.name.rsplit("/", 1)[-1]}"'
     response["Cache-Control"] = "private, no-store"
     return response
 

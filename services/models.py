@@ -372,3 +372,51 @@ auditlog.register(ScheduleSlot)
 auditlog.register(CalendarDay)
 auditlog.register(Visit)
 auditlog.register(VisitCorrection)
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Being prepared")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class JournalExport(models.Model):
+    """A journal PDF too long to make during a request: prepared by a Celery job, then fetched."""
+
+    provider = models.ForeignKey(
+        "providers.Provider", verbose_name=_("provider"), on_delete=models.CASCADE, related_name="+"
+    )
+    child = models.ForeignKey(
+        "recipients.Child",
+        verbose_name=_("child"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    language = models.CharField(_("language"), max_length=8)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    file = models.FileField(_("file"), upload_to="journals/%Y/%m/", blank=True, max_length=200)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("journal PDF")
+        verbose_name_plural = _("journal PDFs")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.period_start:%Y-%m}–{self.period_end:%Y-%m}"

@@ -17,3 +17,11 @@ def visits_generate_task(
     """Nightly, and after a schedule is approved: planned visits for the coming weeks. Idempotent."""
     day = datetime.date.fromisoformat(start) if start else timezone.localdate()
     return services.visits_generate(start=day, days=days, enrollment_ids=enrollment_ids)
+
+
+@shared_task(name="services.tasks.journal_pdf_task")
+def journal_pdf_task(export_id: int) -> str:
+    """A long journal's PDF, asked for on the journal page. Idempotent."""
+    from services.journal import journal_export_run
+
+    return journal_export_run(export_id=export_id)

@@ -22,6 +22,8 @@ urlpatterns = [
     path("enrollments/<int:pk>/pin/", views.set_pin, name="set_pin"),
     path("journal/", journal.provider_journal, name="journal"),
     path("journal/pdf/", journal.provider_journal_pdf, name="journal_pdf"),
+    path("journal/exports/<int:pk>/", journal.journal_export, name="journal_export"),
+    path("journal/exports/<int:pk>/file/", journal.journal_export_file, name="journal_export_file"),
     path("children/<int:pk>/journal/", journal.child_journal, name="child_journal"),
     path("children/<int:pk>/journal/pdf/", journal.child_journal_pdf, name="child_journal_pdf"),
 ]

@@ -245,6 +245,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# A journal PDF of more rows than this is prepared by a Celery job instead of during the request
+# (WeasyPrint takes about 15 ms a row).
+JOURNAL_PDF_INLINE_ROWS = int(os.environ.get("JOURNAL_PDF_INLINE_ROWS", "300"))
+
 # Days before a document's end that it is flagged as expiring.
 DOCUMENT_EXPIRY_WARNING_DAYS = 30
 

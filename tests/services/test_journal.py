@@ -315,3 +315,83 @@ def test_the_page_keeps_its_queries_whatever_the_number_of_visits(
         response = journal(client, month="2026-09")
 
     assert len(response.context["rows"]) == 30
+
+
+def _long_journal(settings, two_centres):
+    """Given a journal longer than the inline limit (lowered to two rows for the test)."""
+    settings.JOURNAL_PDF_INLINE_ROWS = 2
+    mine, _, enrollment, _ = two_centres
+    for day in (1, 2, 3):
+        VisitFactory(enrollment=enrollment, date=SEPTEMBER.replace(day=day))
+    return mine
+
+
+def test_a_long_journal_pdf_is_prepared_by_a_job_for_its_requester(
+    client, settings, two_centres, django_capture_on_commit_callbacks
+):
+    from services.models import JournalExport
+
+    mine = _long_journal(settings, two_centres)
+    coordinator = coordinator_of(mine)
+    client.force_login(coordinator)
+    # When the coordinator asks for the PDF, a job is queued and its page shown
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(reverse("services:journal_pdf"), {"month": "2026-09"})
+    export = JournalExport.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("services:journal_export", args=[export.pk])
+    # Then (the job ran in-process) the page offers the finished PDF with every row
+    page = client.get(response.url).content.decode()
+    assert 'data-status="done"' in page
+    pdf = client.get(reverse("services:journal_export_file", args=[export.pk]))
+    text = " ".join(
+        " ".join(
+            page.extract_text()
+            for page in PdfReader(io.BytesIO(b"".join(pdf.streaming_content))).pages
+        ).split()
+    )
+    assert text.count("Иванова Дарина") == 3
+    # And nobody else fetches it, not even the head of the same centre
+    client.force_login(head_of(mine))
+    assert client.get(reverse("services:journal_export_file", args=[export.pk])).status_code == 404
+
+
+def test_a_journal_job_run_twice_makes_one_file(settings, two_centres):
+    from services.journal import journal_export_run
+    from services.models import JournalExport
+
+    mine = _long_journal(settings, two_centres)
+    export = JournalExport.objects.create(
+        provider=mine,
+        period_start=SEPTEMBER,
+        period_end=datetime.date(2026, 9, 30),
+        language="kk",
+        requested_by=coordinator_of(mine),
+    )
+    assert journal_export_run(export_id=export.pk) == "done"
+    name = JournalExport.objects.get().file.name
+    assert journal_export_run(export_id=export.pk) == "done"
+    export.refresh_from_db()
+    assert export.file.name == name and export.rows == 3
+
+
+@pytest.mark.celery_worker
+@pytest.mark.skipif(
+    not __import__("os").environ.get("REDIS_URL"), reason="needs REDIS_URL: a real Celery worker"
+)
+@pytest.mark.django_db(transaction=True)
+def test_the_journal_job_runs_on_a_real_worker(settings, two_centres, real_celery_worker):
+    from services.models import JournalExport
+    from services.tasks import journal_pdf_task
+
+    mine = _long_journal(settings, two_centres)
+    export = JournalExport.objects.create(
+        provider=mine,
+        period_start=SEPTEMBER,
+        period_end=datetime.date(2026, 9, 30),
+        language="ru",
+        requested_by=coordinator_of(mine),
+    )
+    assert journal_pdf_task.delay(export.pk).get(timeout=120) == "done"
+    export.refresh_from_db()
+    assert export.file.open("rb").read(5) == b"%PDF-"

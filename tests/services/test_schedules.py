@@ -253,3 +253,26 @@ def test_another_centres_schedule_is_not_found(client):
     assert client.get(f"/children/{enrollment.child_id}/schedule/").status_code == 404
     assert client.post(f"/schedules/{schedule.pk}/approve/").status_code == 404
     assert Schedule.objects.get(pk=schedule.pk).status == "draft"
+
+
+def test_the_plan_runs_every_night_on_beat(settings):
+    from pilot.celery import app
+
+    schedules = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "services.tasks.visits_generate_task" in schedules
+    assert "services.tasks.visits_generate_task" in app.tasks
+
+
+@pytest.mark.celery_worker
+@pytest.mark.skipif(
+    not __import__("os").environ.get("REDIS_URL"), reason="needs REDIS_URL: a real Celery worker"
+)
+@pytest.mark.django_db(transaction=True)
+def test_the_plan_is_made_by_a_real_worker(real_celery_worker):
+    from services.tasks import visits_generate_task
+
+    enrollment = enrolled_child(admitted_provider())
+    approved_schedule(enrollment)
+    Visit.objects.all().delete()
+    assert visits_generate_task.delay("2026-07-01", 14).get(timeout=60) == 9
+    assert visits_generate_task.delay("2026-07-01", 14).get(timeout=60) == 0
