@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from auditlog.context import auditlog_value, set_actor
@@ -56,28 +57,39 @@ def record_access_many(instances: Iterable[models.Model], *, user: Any, what: st
     return len(entries)
 
 
+# The user an `acting_as` block is live for, in this thread or task. auditlog's own context
+# variable cannot tell: it keeps its last value after its block ends, with the receiver that
+# stamps the actor already disconnected.
+_acting_for: ContextVar[Any] = ContextVar("pilot_acting_for", default=None)
+
+
 @contextmanager
 def acting_as(user: Any) -> Iterator[None]:
     """Attribute every audit entry written inside the block to `user`.
 
     auditlog's middleware does this for browser requests; services call it with their
     `acting_user` so that changes made from the API (token auth), a task or a command are
-    attributed too. The surrounding context, if any, is restored afterwards.
+    attributed too. Nested blocks for the same user share the outer one; the surrounding
+    context, if any, is restored afterwards.
     """
+    if user is None or not getattr(user, "is_authenticated", False):
+        yield
+        return
+    if _acting_for.get() == user.pk:
+        yield
+        return
     try:
         outer = auditlog_value.get()
     except LookupError:
         outer = None
-    if user is None or not getattr(user, "is_authenticated", False):
-        yield
-        return
-    if outer is not None and outer.get("actor") == user:
-        yield
-        return
-    with set_actor(user):
-        yield
-    if outer is not None:
-        auditlog_value.set(outer)
+    token = _acting_for.set(user.pk)
+    try:
+        with set_actor(user):
+            yield
+    finally:
+        _acting_for.reset(token)
+        if outer is not None:
+            auditlog_value.set(outer)
 
 
 def validated_save(instance: models.Model, *, acting_user: Any) -> None:
