@@ -530,7 +530,16 @@ def load_demo() -> dict[str, int]:
             services.application_request_inspection(application=application, acting_user=head)
     services.documents_flag_expiring(today=timezone.localdate())
     children = load_children()
-    return {"providers_created": created, "users": len(users), "children_created": children}
+    from core.demo_visits import load_visits
+
+    # After the children: the schedules and visits need their enrolments (idempotent too).
+    visits = load_visits(today=timezone.localdate(), officer=officer)
+    return {
+        "providers_created": created,
+        "users": len(users),
+        "children_created": children,
+        **visits,
+    }
 
 
 DEMO_CHILDREN = 320

@@ -214,8 +214,12 @@ def schedule_problems(schedule: Schedule) -> list[tuple[str, str]]:
 
 
 @transaction.atomic
-def schedule_approve(*, schedule: Schedule, acting_user: Any) -> Schedule:
-    """The head approves a version (Alg. §21); it applies from its date and replaces older plans."""
+def schedule_approve(*, schedule: Schedule, acting_user: Any, plan_now: bool = True) -> Schedule:
+    """The head approves a version (Alg. §21); it applies from its date and replaces older plans.
+
+    The coming weeks are planned at once after commit (`plan_now`); a caller approving many
+    schedules (the demo) plans them in one run afterwards instead.
+    """
     schedule = (
         Schedule.objects.select_for_update(of=("self",))
         .select_related("enrollment")
@@ -240,6 +244,8 @@ def schedule_approve(*, schedule: Schedule, acting_user: Any) -> Schedule:
             status=VisitStatus.PLANNED,
             confirmation_method="",
         ).delete()
+    if not plan_now:
+        return schedule
     from services.tasks import visits_generate_task
 
     start = max(schedule.valid_from, timezone.localdate())

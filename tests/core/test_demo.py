@@ -1,8 +1,15 @@
 """`make run` loads the demo: every printed login works and lands on its role's page."""
 
+import datetime
+import io
+from collections import Counter
+
 import pytest
 from django.core.management import call_command
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from core.demo import DEMO_PASSWORD, USERS
 from providers.models import AdmissionApplication, Provider
@@ -15,9 +22,22 @@ def sign_in(client, username):
     assert response.status_code == 302
 
 
+@pytest.fixture(scope="module")
+def demo_loaded(django_db_setup, django_db_blocker):
+    """The demo, loaded once for the module (half a year of visits takes a while).
+
+    It stays in an outer transaction that is rolled back after the module; each test runs in
+    its own savepoint inside it, so what a test changes is undone as usual.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_demo", stdout=io.StringIO())
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def demo():
-    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+def demo(demo_loaded):
+    return demo_loaded
 
 
 def test_demo_has_the_nine_organisations_in_their_states(demo):
@@ -50,7 +70,7 @@ def test_demo_is_idempotent(demo):
                     "akimat_officer": "/admin/",
                     "inspector": "/admin/",
                     "provider_head": "/provider/",
-                    "coordinator": "/provider/",
+                    "coordinator": "/visits/",
                     "analyst": "/participants/",
                 }[role],
             )
@@ -108,3 +128,155 @@ def test_demo_children_at_every_stage_and_visible_to_their_centre(client, demo):
     assert len(shown) > 10
     card = client.get(reverse("recipients:child", args=[shown[0].pk]))
     assert card.status_code == 200
+
+
+# --- the visits stage -------------------------------------------------------------------------
+
+
+def test_every_enrolment_of_an_admitted_provider_has_an_approved_schedule(demo):
+    from recipients.models import Enrollment
+    from services.models import Schedule
+
+    enrolled = Enrollment.objects.filter(status="approved", provider__admitted_on__isnull=False)
+    assert enrolled.count() > 150
+    without = enrolled.exclude(
+        Exists(Schedule.objects.filter(enrollment=OuterRef("pk"), status="approved", version=1))
+    )
+    assert not without.exists()
+    assert Schedule.objects.filter(version=2, status="approved").count() >= 10
+    assert Schedule.objects.exclude(status="approved").count() == 0
+
+
+def test_every_demo_schedule_keeps_the_rules(demo):
+    from services.models import Schedule
+    from services.services import schedule_problems
+
+    schedules = list(
+        Schedule.objects.select_related("enrollment").prefetch_related(
+            "slots", "enrollment__schedules"
+        )
+    )
+    latest = {}
+    for schedule in schedules:
+        if schedule.version > latest.get(schedule.enrollment_id, 0):
+            latest[schedule.enrollment_id] = schedule.version
+    for schedule in schedules:
+        problems = [code for code, _message in schedule_problems(schedule)]
+        if schedule.version == latest[schedule.enrollment_id]:
+            assert problems == [], schedule
+        else:  # an older version is history: a later one applies from its own date
+            assert problems == ["not_after_approved"], schedule
+    fewer = [s for s in schedules if s.centre_reason]
+    assert fewer
+    assert all(sum(slot.setting == "centre" for slot in s.slots.all()) == 2 for s in fewer)
+    assert all(slot.staff_id for s in schedules for slot in s.slots.all())
+
+
+def test_demo_has_half_a_year_of_visits_in_a_realistic_mix(demo):
+    from services.models import Visit
+
+    today = timezone.localdate()
+    days = Visit.objects.order_by("date").values_list("date", flat=True)
+    assert (days.last() - days.first()).days >= 170
+    statuses = Counter(Visit.objects.values_list("status", flat=True))
+    past = statuses["done"] + statuses["missed"] + statuses["cancelled"]
+    assert 0.8 < statuses["done"] / past < 0.92
+    assert 0.05 < statuses["missed"] / past < 0.15
+    assert 0 < statuses["cancelled"] / past < 0.06
+    assert statuses["planned"] > 0
+    assert not Visit.objects.filter(status="planned", date__lt=today).exists()
+    assert not Visit.objects.filter(date__gte=today).exclude(status="planned").exists()
+
+    done = Visit.objects.filter(status="done")
+    assert done.filter(confirmation_method="").exists()
+    methods = Counter(done.values_list("confirmation_method", flat=True))
+    assert {"pin", "paper", "signature"} <= set(methods)
+    assert not Visit.objects.exclude(status="done").exclude(confirmation_method="").exists()
+    assert not done.filter(services=[]).exists()
+    assert not done.filter(confirmation_method="signature", signature="").exists()
+    assert not done.filter(confirmation_method="paper", paper_scan="").exists()
+    assert not Visit.objects.filter(status="missed", missed_reason="").exists()
+    # the coordinator's to-do: the last two weeks are confirmed less often than the months before
+    recent = done.filter(date__gte=today - datetime.timedelta(days=14))
+    older = done.filter(date__lt=today - datetime.timedelta(days=14))
+    assert (
+        recent.filter(confirmation_method="").count() / recent.count()
+        > older.filter(confirmation_method="").count() / older.count()
+    )
+
+
+def test_no_demo_visit_is_over_four_hours_or_outside_an_enrolment(demo):
+    from recipients.models import Enrollment
+    from services.models import Visit
+
+    lengths = [
+        (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+        for start, end in Visit.objects.values_list("start", "end")
+    ]
+    assert min(lengths) > 0
+    assert max(lengths) <= 240
+    enrolled = Enrollment.objects.filter(
+        child_id=OuterRef("child_id"),
+        provider_id=OuterRef("provider_id"),
+        status="approved",
+        start_on__lte=OuterRef("date"),
+    ).filter(Q(end_on__isnull=True) | Q(end_on__gte=OuterRef("date")))
+    assert not Visit.objects.exclude(Exists(enrolled)).exists()
+
+
+def test_demo_has_unplanned_and_overlapping_visits_and_a_transfer(demo):
+    from services.models import CalendarDay, Visit
+
+    assert Visit.objects.filter(visit_id__startswith="U", slot__isnull=True).count() >= 5
+    flagged = Visit.objects.filter(overlaps=True)
+    assert {"home", "centre"} <= set(flagged.values_list("setting", flat=True))
+
+    day_off = CalendarDay.objects.get(kind="day_off")
+    working = CalendarDay.objects.get(kind="working_day")
+    assert day_off.date.weekday() == 4 and working.date.weekday() == 5
+    assert working.works_as == 4 and day_off.date > timezone.localdate()
+    assert not Visit.objects.filter(date=day_off.date).exists()
+    moved = Visit.objects.filter(date=working.date)
+    assert moved.exists()
+    assert set(moved.values_list("slot__weekday", flat=True)) == {4}
+
+
+def test_a_demo_representative_confirms_with_the_printed_pin(demo):
+    from core.demo_visits import DEMO_PIN
+    from core.models import User
+    from services import services
+    from services.models import Visit
+
+    coordinator = User.objects.get(username="coord.solnechny")
+    visit = (
+        Visit.objects.filter(
+            provider_id=coordinator.provider_id, status="done", confirmation_method=""
+        )
+        .order_by("-date")
+        .first()
+    )
+    confirmed = services.visit_confirm(
+        visit=visit, method="pin", pin=DEMO_PIN, acting_user=coordinator
+    )
+    assert confirmed.confirmation_method == "pin"
+
+
+def test_demo_signatures_are_real_png_images():
+    import base64
+    import random
+
+    from core.demo_visits import _signature_png
+    from services.services import signature_png
+
+    content = _signature_png(random.Random(1))
+    data_url = "data:image/png;base64," + base64.b64encode(content).decode()
+    assert signature_png(data_url) == content
+
+
+def test_loading_the_demo_again_adds_no_visits_or_schedules(demo):
+    from services.models import CalendarDay, Schedule, Visit
+
+    counts = (Visit.objects.count(), Schedule.objects.count(), CalendarDay.objects.count())
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    assert (Visit.objects.count(), Schedule.objects.count(), CalendarDay.objects.count()) == counts

@@ -3,6 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from core.demo import DEMO_PASSWORD, USERS, load_demo
+from core.demo_visits import DEMO_PIN
 
 
 class Command(BaseCommand):
@@ -13,6 +14,17 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo data: {result['providers_created']} organisations created this run, "
             f"{result['users']} demo users, {result['children_created']} children created this run."
+        )
+        if result.get("schedules_created"):
+            self.stdout.write(
+                f"Visits: {result['schedules_created']} approved schedules; "
+                f"{result.get('visits_done', 0)} done ({result.get('visits_confirmed', 0)} "
+                f"confirmed), {result.get('visits_missed', 0)} missed, "
+                f"{result.get('visits_cancelled', 0)} cancelled, "
+                f"{result.get('visits_planned', 0)} planned."
+            )
+        self.stdout.write(
+            f"Legal representatives' PIN for confirming a visit (all demo children): {DEMO_PIN}"
         )
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         self.stdout.write(f"  {'admin':<18} superuser")
