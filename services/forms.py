@@ -9,6 +9,7 @@ from typing import Any, cast
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.forms import DateInput
 from providers.models import StaffMember
@@ -32,7 +33,7 @@ def service_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     return [
         (
             str(label),
-            [(kind, str(_("%(kind)s — other") % {"kind": label})), *by_kind.get(kind, [])],
+            [*by_kind.get(kind, []), (kind, str(_("Other services of this kind")))],
         )
         for kind, label in ServiceKind.choices
     ]
@@ -45,8 +46,26 @@ def staff_of(provider_id: int, day: datetime.date | None = None) -> QuerySet[Sta
     return staff.order_by("full_name")
 
 
+class ServicesWidget(forms.CheckboxSelectMultiple):
+    """One folding group per kind of service, open where something is ticked (short on a phone)."""
+
+    template_name = "services/widgets/services.html"
+
+    def get_context(self, name: str, value: Any, attrs: Any) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["groups"] = [
+            {
+                "label": label,
+                "options": options,
+                "selected": sum(1 for option in options if option["selected"]),
+            }
+            for label, options, _index in context["widget"]["optgroups"]
+        ]
+        return context
+
+
 class ServicesField(forms.MultipleChoiceField):
-    widget = forms.CheckboxSelectMultiple
+    widget = ServicesWidget
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("label", _("Services given"))
@@ -55,8 +74,8 @@ class ServicesField(forms.MultipleChoiceField):
 
 
 class VisitTimesForm(forms.Form):
-    start = forms.TimeField(label=_("From"), widget=TimeInput())
-    end = forms.TimeField(label=_("To"), widget=TimeInput())
+    start = forms.TimeField(label=pgettext_lazy("time of a visit", "From"), widget=TimeInput())
+    end = forms.TimeField(label=pgettext_lazy("time of a visit", "To"), widget=TimeInput())
     staff = forms.ModelChoiceField(
         label=_("Staff member"), queryset=StaffMember.objects.none(), required=False
     )
