@@ -163,38 +163,44 @@ def visit_done(request: HttpRequest, pk: int) -> HttpResponse:
     return _visit_page(request, found, done_form=form, open="done")
 
 
-@login_required
-@require_POST
-def visit_missed(request: HttpRequest, pk: int) -> HttpResponse:
+def _with_reason(
+    request: HttpRequest, pk: int, *, prefix: str, call: Any, success: str
+) -> HttpResponse:
+    """Mark a visit missed or cancelled: both need a reason, and both keep it."""
     found = _visit_for(request, pk)
-    form = ReasonForm(request.POST, prefix="missed")
+    form = ReasonForm(request.POST, prefix=prefix)
     if form.is_valid():
         try:
-            services.visit_mark_missed(
-                visit=found, reason=form.cleaned_data["reason"], acting_user=request.user
-            )
+            call(visit=found, reason=form.cleaned_data["reason"], acting_user=request.user)
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            return _after(request, found, _("The visit is marked missed."))
-    return _visit_page(request, found, missed_form=form, open="missed")
+            return _after(request, found, success)
+    return _visit_page(request, found, **{f"{prefix}_form": form, "open": prefix})
+
+
+@login_required
+@require_POST
+def visit_missed(request: HttpRequest, pk: int) -> HttpResponse:
+    return _with_reason(
+        request,
+        pk,
+        prefix="missed",
+        call=services.visit_mark_missed,
+        success=_("The visit is marked missed."),
+    )
 
 
 @login_required
 @require_POST
 def visit_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    found = _visit_for(request, pk)
-    form = ReasonForm(request.POST, prefix="cancel")
-    if form.is_valid():
-        try:
-            services.visit_cancel(
-                visit=found, reason=form.cleaned_data["reason"], acting_user=request.user
-            )
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            return _after(request, found, _("The visit is cancelled."))
-    return _visit_page(request, found, cancel_form=form, open="cancel")
+    return _with_reason(
+        request,
+        pk,
+        prefix="cancel",
+        call=services.visit_cancel,
+        success=_("The visit is cancelled."),
+    )
 
 
 @login_required
