@@ -209,3 +209,18 @@ def test_the_representative_sets_a_pin_on_the_coordinators_phone(client, coordin
     )
     enrollment.refresh_from_db()
     assert enrollment.confirmation_pin.startswith(("md5$", "pbkdf2"))
+
+
+@pytest.mark.parametrize(("action", "status"), [("missed", "missed"), ("cancel", "cancelled")])
+def test_missed_or_cancelled_on_the_page_needs_a_reason(
+    client, coordinator, enrollment, action, status
+):
+    visit = VisitFactory(enrollment=enrollment, date=DAY, status="planned", services=[])
+    refused = client.post(f"/visits/{visit.pk}/{action}/", {f"{action}-reason": ""})
+    assert refused.status_code == 400
+    visit.refresh_from_db()
+    assert visit.status == "planned"
+    done = client.post(f"/visits/{visit.pk}/{action}/", {f"{action}-reason": "Семья в отъезде"})
+    assert done.status_code == 302
+    visit.refresh_from_db()
+    assert (visit.status, visit.missed_reason) == (status, "Семья в отъезде")
