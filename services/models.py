@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from providers.uploads import validate_document_file
 from recipients.models import ServiceKind
@@ -54,7 +55,7 @@ class CatalogueService(models.Model):
 
 class ScheduleStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    APPROVED = "approved", _("Approved")
+    APPROVED = "approved", pgettext_lazy("schedule", "Approved")
 
 
 class Schedule(models.Model):
@@ -135,7 +136,7 @@ class ScheduleSlot(models.Model):
         choices=WEEKDAY_CHOICES,
     )
     setting = models.CharField(_("setting"), max_length=10, choices=Setting.choices)
-    start = models.TimeField(_("start"))
+    start = models.TimeField(_("start time"))
     duration_minutes = models.PositiveSmallIntegerField(
         _("duration, minutes"), validators=[MinValueValidator(15), MaxValueValidator(24 * 60)]
     )
@@ -245,8 +246,8 @@ class Visit(models.Model):
     )
     setting = models.CharField(_("setting"), max_length=10, choices=Setting.choices)
     date = models.DateField(_("date"))
-    start = models.TimeField(_("start"))
-    end = models.TimeField(_("end"))
+    start = models.TimeField(_("start time"))
+    end = models.TimeField(_("end time"))
     status = models.CharField(
         _("status"), max_length=10, choices=VisitStatus.choices, default=VisitStatus.PLANNED
     )
@@ -395,8 +396,8 @@ class JournalExport(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
     )
-    period_start = models.DateField(_("from"))
-    period_end = models.DateField(_("to"))
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
     language = models.CharField(_("language"), max_length=8)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
