@@ -30,7 +30,7 @@ def test_coordinator_finds_a_child_on_a_phone(live_server, browser, roles):
     page.fill("#id_username", "coord.phone")
     page.fill("#id_password", "a-long-test-password")
     page.click("button[type=submit].primary")
-    page.wait_for_url(f"{live_server.url}/provider/")
+    page.wait_for_url(f"{live_server.url}/visits/")  # coordinators land on their day
 
     page.goto(f"{live_server.url}/children/")
     page.fill("#q", "Сейт")
