@@ -35,13 +35,21 @@ from recipients.models import Child, Enrollment  # noqa: E402
 RESULTS: list[tuple[str, float, int, str]] = []
 
 
-def measure(name: str, action: Callable[[], object], target_seconds: float, note: str = "") -> None:
+def measure(
+    name: str,
+    action: Callable[[], object],
+    target_seconds: float,
+    note: str = "",
+    expect: int = 200,
+) -> None:
+    # The log is a bounded deque: once full (the demo load fills it) its length stops moving.
+    connection.queries_log.clear()
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
         result = action()
         seconds = time.perf_counter() - started
     status = getattr(result, "status_code", 200)
-    if status != 200:
+    if status != expect:
         raise SystemExit(f"{name}: HTTP {status}")
     verdict = "ok" if seconds <= target_seconds else f"SLOW (target {target_seconds}s)"
     RESULTS.append((name, seconds, len(queries), f"{verdict} {note}".strip()))
@@ -136,10 +144,12 @@ def _visits(browser: Client, api: Client, coordinator: User) -> None:
         1.0,
         f"({Visit.objects.filter(provider_id=provider_id, date__year=month.year, date__month=month.month).count()} visits)",
     )
+    # Over JOURNAL_PDF_INLINE_ROWS rows the PDF is a job (run in-process here, as in `make run`).
     measure(
-        "journal PDF, one centre, last month",
+        "journal PDF, one centre, last month (job)",
         lambda: browser.get(f"/journal/pdf/?month={month:%Y-%m}"),
-        15.0,
+        30.0,
+        expect=302,
     )
     measure("API /api/visits/ first page (officer)", lambda: api.get("/api/visits/"), 0.5)
     since = (timezone.now() - datetime.timedelta(hours=1)).isoformat()
