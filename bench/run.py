@@ -120,7 +120,7 @@ def _visits(browser: Client, api: Client, coordinator: User) -> None:
         lambda: visit_services.visits_generate(start=today, days=28),
         10.0,
     )
-    provider_id = coordinator.provider_id
+    provider_id = int(coordinator.provider_id or 0)
     busiest = (
         Visit.objects.filter(provider_id=provider_id, date__gte=today)
         .values_list("date", flat=True)

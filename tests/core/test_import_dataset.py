@@ -965,7 +965,13 @@ def test_imported_home_and_centre_visits_that_overlap_are_flagged(dataset):
     # Given the sample plus a centre visit overlapping the child's home visit of 7 July
     path = dataset / "visits.csv"
     rows = read_rows(path)
-    extra = {**rows[2], "visit_id": "V-OVERLAP", "setting": "centre", "start": "11:00", "end": "13:00"}
+    extra = {
+        **rows[2],
+        "visit_id": "V-OVERLAP",
+        "setting": "centre",
+        "start": "11:00",
+        "end": "13:00",
+    }
     write_rows(path, [*rows, extra])
     # When it is imported
     report = dataset_import(directory=dataset)

@@ -77,7 +77,7 @@ def test_fewer_centre_visits_with_a_recorded_reason_are_approved():
     home = [s for s in WEEK if s["setting"] == "home"]
     schedule = draft(
         enrollment,
-        home + [slot(1, "centre"), slot(3, "centre")],
+        [*home, slot(1, "centre"), slot(3, "centre")],
         centre_reason="Быстрая утомляемость: центр дважды в неделю по заключению оценки",
     )
     approved = services.schedule_approve(
