@@ -291,6 +291,9 @@ class EnrollmentAdmin(AccessLoggedAdminMixin, ImportExportMixin, admin.ModelAdmi
     search_fields = ("decision_number", "=child__iin", "child__last_name")
     list_select_related = ("child", "provider")
     autocomplete_fields = ("child", "application")
+    # The PIN's hash and its failure count are never shown or edited here: the representative
+    # sets the PIN on the coordinator's device (services.enrollment_set_pin).
+    exclude = ("confirmation_pin", "pin_failures")
     readonly_fields = (
         "status",
         "refusal_reasons",
@@ -299,10 +302,19 @@ class EnrollmentAdmin(AccessLoggedAdminMixin, ImportExportMixin, admin.ModelAdmi
         "end_note",
         "decided_by",
         "missing",
+        "pin_state",
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Enrollment]:
         return selectors.enrollments_for_user(user=request.user)
+
+    @admin.display(description=_("representative's PIN"))
+    def pin_state(self, obj: Enrollment) -> str:
+        if not obj.confirmation_pin:
+            return str(_("not set"))
+        if obj.pin_failures >= 5:
+            return str(_("set, locked after wrong entries"))
+        return str(_("set"))
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Decisions taken are legal acts: only a draft may be deleted.

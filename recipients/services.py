@@ -134,7 +134,15 @@ def enrollment_end(
     enrollment.end_note = note.strip()
     with acting_as(acting_user):
         enrollment.save(update_fields=["end_on", "end_reason", "end_note", "updated_at"])
+    _plans_end(enrollment, acting_user)
     return enrollment
+
+
+def _plans_end(enrollment: Enrollment, acting_user: Any) -> None:
+    """The child's planned visits after the last day of service are no longer planned."""
+    from services.services import enrollment_plans_end  # services builds on recipients
+
+    enrollment_plans_end(enrollment=enrollment, acting_user=acting_user)
 
 
 @transaction.atomic
@@ -175,6 +183,7 @@ def consent_withdraw(
                 enrollment.end_on = last_day
             enrollment.end_reason = EndReason.CONSENT_WITHDRAWN
             enrollment.save(update_fields=["end_on", "end_reason", "updated_at"])
+            _plans_end(enrollment, acting_user)
     return application
 
 

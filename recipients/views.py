@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from core.audit import record_access
-from core.roles import PROVIDER_ROLES, roles_of
+from core.roles import PROVIDER_ROLES, Role, has_role, roles_of
 from recipients import rules, selectors
 from recipients.models import Enrollment
 
@@ -70,5 +70,6 @@ def child_card(request: HttpRequest, pk: int) -> HttpResponse:
             "valid_ipar": valid,
             "eighteenth": rules.eighteenth_birthday(child.birth_date),
             "ipars": sorted(child.ipars.all(), key=lambda ipar: ipar.issued_on, reverse=True),
+            "is_head": has_role(request.user, Role.PROVIDER_HEAD),
         },
     )

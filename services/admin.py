@@ -24,7 +24,7 @@ from import_export.admin import ImportExportMixin
 from core.admin import AccessLoggedAdminMixin, service_action
 from core.audit import record_access_many, validated_save
 from core.forms import ConfirmForm
-from core.roles import Role, roles_of
+from core.roles import Role, has_role, roles_of
 from providers.models import Position, StaffMember
 from services import calendar, selectors, services
 from services.models import (
@@ -140,6 +140,10 @@ class VisitAdmin(AccessLoggedAdminMixin, ImportExportMixin, admin.ModelAdmin):
     )
     readonly_fields = fields
     inlines = (VisitCorrectionInline,)
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        # The file names any provider's visits: only the akimat imports it.
+        return has_role(request.user, Role.AKIMAT_OFFICER)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Visit]:
         return selectors.visits_for_user(user=request.user)

@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from django import forms
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -255,7 +256,9 @@ class SlotForm(forms.Form):
 
     def __init__(self, *args: Any, provider_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["staff"]).queryset = staff_of(provider_id)
+        cast(forms.ModelChoiceField, self.fields["staff"]).queryset = staff_of(
+            provider_id, timezone.localdate()
+        )
 
 
 SlotFormSet = forms.formset_factory(

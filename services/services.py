@@ -17,14 +17,14 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import acting_as, validated_save
 from core.errors import RoleRequired, fail
-from core.roles import PROVIDER_ROLES, Role, roles_of
+from core.roles import PROVIDER_ROLES, Role, has_role, roles_of
 from providers.models import StaffMember
 from recipients.models import Child, Enrollment, EnrollmentStatus, ServiceKind
 from services import rules
@@ -220,6 +220,11 @@ def schedule_approve(*, schedule: Schedule, acting_user: Any, plan_now: bool = T
     The coming weeks are planned at once after commit (`plan_now`); a caller approving many
     schedules (the demo) plans them in one run afterwards instead.
     """
+    # The enrolment's row serialises approvals of its versions (the "after the last approved
+    # version" check must see the other's result).
+    Enrollment.objects.select_for_update().filter(
+        pk=Schedule.objects.filter(pk=schedule.pk).values("enrollment_id")[:1]
+    ).first()
     schedule = (
         Schedule.objects.select_for_update(of=("self",))
         .select_related("enrollment")
@@ -235,20 +240,19 @@ def schedule_approve(*, schedule: Schedule, acting_user: Any, plan_now: bool = T
     schedule.approved_by = acting_user
     schedule.approved_at = timezone.now()
     validated_save(schedule, acting_user=acting_user)
+    # Untouched plans of other versions give way from the new date on — from today at the
+    # earliest: a past day's plans are the journal's business, not the schedule's.
+    start = max(schedule.valid_from, timezone.localdate())
     with acting_as(acting_user):
-        # Plans of older versions that nobody has touched give way from the new date on.
-        Visit.objects.filter(
-            slot__schedule__enrollment_id=schedule.enrollment_id,
-            slot__schedule__version__lt=schedule.version,
-            date__gte=schedule.valid_from,
-            status=VisitStatus.PLANNED,
-            confirmation_method="",
-        ).delete()
+        remove_untouched_plans(
+            Visit.objects.filter(
+                slot__schedule__enrollment_id=schedule.enrollment_id, date__gte=start
+            ).exclude(slot__schedule=schedule)
+        )
     if not plan_now:
         return schedule
     from services.tasks import visits_generate_task
 
-    start = max(schedule.valid_from, timezone.localdate())
     transaction.on_commit(
         lambda: visits_generate_task.delay(
             start=start.isoformat(), enrollment_ids=[schedule.enrollment_id]
@@ -258,6 +262,43 @@ def schedule_approve(*, schedule: Schedule, acting_user: Any, plan_now: bool = T
 
 
 # --- planned visits ----------------------------------------------------------------------------
+
+
+def remove_untouched_plans(visits: Any) -> int:
+    """Delete the planned visits among `visits` that nobody has touched; returns how many.
+
+    Untouched: generated from a schedule, still planned, no confirmation, no reason, never
+    corrected. Anything a person logged or changed stays. (A removed plan is not in the API's
+    `updated_since` feed: plans are a forecast; the feed carries what was done or missed.)
+    """
+    stale = visits.filter(
+        status=VisitStatus.PLANNED,
+        confirmation_method="",
+        missed_reason="",
+        slot__isnull=False,
+        corrections__isnull=True,
+    )
+    pairs = set(stale.values_list("child_id", "date"))
+    removed, _by_model = Visit.objects.filter(
+        pk__in=list(stale.values_list("pk", flat=True))
+    ).delete()
+    for child_id, day in pairs:
+        flag_overlaps(child_id=child_id, day=day)
+    return removed
+
+
+def enrollment_plans_end(*, enrollment: Enrollment, acting_user: Any) -> int:
+    """An enrolment ended: its untouched plans after the last day of service go (recipients)."""
+    if enrollment.end_on is None:
+        return 0
+    with acting_as(acting_user):
+        return remove_untouched_plans(
+            Visit.objects.filter(
+                child_id=enrollment.child_id,
+                provider_id=enrollment.provider_id,
+                date__gt=enrollment.end_on,
+            )
+        )
 
 
 def planned_visit_id(slot_id: int, day: datetime.date) -> str:
@@ -293,6 +334,14 @@ def visits_generate(
         by_enrollment.setdefault(schedule.enrollment_id, []).append(schedule)
     holidays_ = public_holidays(start, end)
     transfers = transfers_between(start, end)
+    # A day already planned from another version keeps that plan (a past day when a version
+    # applying from before today was approved): one day is never planned twice.
+    planned_by: dict[tuple[int, datetime.date], set[int]] = {}
+    for enrollment_id, day, schedule_id in Visit.objects.filter(
+        slot__schedule__enrollment_id__in=schedules.values("enrollment_id"),
+        date__range=(start, end),
+    ).values_list("slot__schedule__enrollment_id", "date", "slot__schedule_id"):
+        planned_by.setdefault((enrollment_id, day), set()).add(schedule_id)
     candidates: list[Visit] = []
     for versions in by_enrollment.values():
         enrollment = versions[0].enrollment
@@ -302,7 +351,10 @@ def visits_generate(
         while day <= last:
             weekday = rules.schedule_weekday(day, public_holidays=holidays_, transfers=transfers)
             current = [version for version in versions if version.valid_from <= day]
-            if weekday is not None and current:
+            other_plans = planned_by.get((enrollment.pk, day), set()) - (
+                {current[-1].pk} if current else set()
+            )
+            if weekday is not None and current and not other_plans:
                 for slot in current[-1].slots.all():
                     if slot.weekday == weekday:
                         candidates.append(
@@ -328,7 +380,8 @@ def visits_generate(
             )
         )
     new = [visit for visit in candidates if visit.visit_id not in existing]
-    Visit.objects.bulk_create(new, batch_size=1000)
+    # The nightly run and an approval's run may meet: an id written by the other is skipped.
+    Visit.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
     return len(new)
 
 
@@ -394,10 +447,11 @@ def flag_overlaps_of(visit_ids: Iterable[str]) -> int:
 def _flag(visits: Any) -> int:
     by_day: dict[tuple[int, datetime.date], list[Visit]] = {}
     for visit in visits.only(
-        "pk", "child_id", "date", "setting", "start", "end", "status", "overlaps"
+        "pk", "child_id", "date", "setting", "start", "end", "status", "overlaps", "updated_at"
     ):
         by_day.setdefault((visit.child_id, visit.date), []).append(visit)
     changed = []
+    now = timezone.now()
     for same_day in by_day.values():
         counted = [
             visit
@@ -414,8 +468,9 @@ def _flag(visits: Any) -> int:
         for visit in same_day:
             if visit.overlaps != (visit.pk in flagged):
                 visit.overlaps = visit.pk in flagged
+                visit.updated_at = now  # the API's `updated_since` feed must see the flag change
                 changed.append(visit)
-    Visit.objects.bulk_update(changed, ["overlaps"], batch_size=500)
+    Visit.objects.bulk_update(changed, ["overlaps", "updated_at"], batch_size=500)
     return len(changed)
 
 
@@ -463,9 +518,7 @@ def visit_create(
     visit_id = visit_id or f"U{uuid.uuid4().hex}"
     existing = Visit.objects.filter(visit_id=visit_id).first()
     if existing is not None:
-        if existing.provider_id != provider_id:
-            raise fail(_("This visit id is already used."), "visit_id_taken", "visit_id")
-        return existing, False
+        return _repeated(existing, provider_id=provider_id, child=child, date=date), False
     if status not in (VisitStatus.PLANNED, VisitStatus.DONE):
         raise fail(_("A new visit is either planned or done."), "invalid_status", "status")
     visit = Visit(
@@ -481,10 +534,35 @@ def visit_create(
         staff=staff,
     )
     _check(visit)
-    validated_save(visit, acting_user=acting_user)
+    try:
+        with transaction.atomic():
+            validated_save(visit, acting_user=acting_user)
+    except (IntegrityError, ValidationError) as error:
+        # Two submits of one id at the same moment: the other one won; answer with its visit.
+        existing = Visit.objects.filter(visit_id=visit_id).first()
+        if existing is None:
+            raise
+        if isinstance(error, ValidationError) and "visit_id" not in getattr(
+            error, "error_dict", {}
+        ):
+            raise
+        return _repeated(existing, provider_id=provider_id, child=child, date=date), False
     flag_overlaps(child_id=visit.child_id, day=visit.date)
     visit.refresh_from_db(fields=["overlaps"])
     return visit, True
+
+
+def _repeated(existing: Visit, *, provider_id: int, child: Child, date: datetime.date) -> Visit:
+    """A repeated id is the same visit only if it names the same child and day."""
+    if existing.provider_id != provider_id:
+        raise fail(_("This visit id is already used."), "visit_id_taken", "visit_id")
+    if existing.child_id != child.pk or existing.date != date:
+        raise fail(
+            _("This form was already used for another visit; open a new form."),
+            "visit_id_reused",
+            "visit_id",
+        )
+    return existing
 
 
 @transaction.atomic
@@ -519,6 +597,12 @@ def _close(visit: Visit, *, status: str, reason: str, acting_user: Any) -> Visit
     _ensure_may_edit(visit, acting_user)
     if not reason.strip():
         raise fail(_("Give the reason."), "reason_required", "reason")
+    if status == VisitStatus.MISSED and visit.date > timezone.localdate():
+        raise fail(
+            _("A visit on a future day cannot be missed yet; cancel it instead."),
+            "visit_in_future",
+            "date",
+        )
     visit.status = status
     visit.missed_reason = reason.strip()
     visit.services = []
@@ -657,10 +741,15 @@ def visit_confirm(
 def enrollment_set_pin(*, enrollment: Enrollment, pin: str, acting_user: Any) -> Enrollment:
     """Store the PIN the representative chose (hashed, never shown again); unlocks a locked PIN."""
     _ensure_staff_of(acting_user, enrollment.provider_id)
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    if enrollment.confirmation_pin and not has_role(
+        acting_user, Role.PROVIDER_HEAD, Role.AKIMAT_OFFICER
+    ):
+        # Otherwise the person whose confirmations the PIN checks could lift its lock-out.
+        raise RoleRequired(_("Only the head changes a PIN that is already set."))
     pin = pin.strip()
     if not (pin.isdigit() and 4 <= len(pin) <= 8):
         raise fail(_("A PIN is 4 to 8 digits."), "invalid_pin", "pin")
-    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
     enrollment.confirmation_pin = make_password(pin)
     enrollment.pin_failures = 0
     with acting_as(acting_user):
@@ -689,6 +778,11 @@ def visit_correct(*, visit: Visit, reason: str, changes: dict[str, Any], acting_
     _ensure_staff_of(acting_user, visit.provider_id, head_only=True)
     if not reason.strip():
         raise fail(_("Give the reason for the correction."), "reason_required", "reason")
+    changes = dict(changes)
+    if "services" in changes:
+        changes["services"] = _clean_services(changes["services"])
+    if "missed_reason" in changes:
+        changes["missed_reason"] = (changes["missed_reason"] or "").strip()
     before: dict[str, Any] = {}
     for field, value in changes.items():
         if field not in CORRECTABLE:
@@ -701,11 +795,22 @@ def visit_correct(*, visit: Visit, reason: str, changes: dict[str, Any], acting_
         raise fail(_("Nothing was changed."), "no_change")
     if visit.status in (VisitStatus.DONE, VisitStatus.PLANNED):
         visit.missed_reason = ""
+    elif not visit.missed_reason:
+        raise fail(
+            _("A missed or cancelled visit needs its reason."), "reason_required", "missed_reason"
+        )
+    if visit.is_confirmed and visit.status != VisitStatus.DONE:
+        raise fail(
+            _("The representative confirmed that this visit took place."),
+            "visit_confirmed",
+            "status",
+        )
     _check(visit)
     validated_save(visit, acting_user=acting_user)
-    VisitCorrection.objects.create(
-        visit=visit, corrected_by=acting_user, reason=reason.strip(), changes=before
-    )
+    with acting_as(acting_user):
+        VisitCorrection.objects.create(
+            visit=visit, corrected_by=acting_user, reason=reason.strip(), changes=before
+        )
     flag_overlaps(child_id=visit.child_id, day=visit.date)
     return visit
 

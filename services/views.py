@@ -110,6 +110,8 @@ def _service_names(codes: list[str]) -> list[str]:
 
 
 def _visit_page(request: HttpRequest, visit: Visit, **forms: Any) -> HttpResponse:
+    if forms:  # shown again after a refusal: a read of the child's data too
+        record_access(visit.child, user=request.user, what="visit")
     editable = not visit.is_confirmed and visit.status != VisitStatus.CANCELLED
     day_ = visit.date
     initial = {
@@ -279,6 +281,7 @@ def visit_correct(request: HttpRequest, pk: int) -> HttpResponse:
         "services": found.services,
         "missed_reason": found.missed_reason,
     }
+    record_access(found.child, user=request.user, what="visit correction")
     form = CorrectForm(
         request.POST or None, initial=initial, provider_id=found.provider_id, day=found.date
     )
@@ -406,6 +409,7 @@ def _schedule_page(
     initial: dict[str, Any],
     initial_slots: list[dict[str, Any]],
 ) -> HttpResponse:
+    record_access(enrollment.child, user=request.user, what="schedule")
     form = ScheduleForm(request.POST or None, initial=initial)
     formset = SlotFormSet(
         request.POST or None,
@@ -542,6 +546,7 @@ def set_pin(request: HttpRequest, pk: int) -> HttpResponse:
         provider_id=provider_id,
         status=EnrollmentStatus.APPROVED,
     )
+    record_access(enrollment.child, user=request.user, what="PIN")
     form = PinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

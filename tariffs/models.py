@@ -1,15 +1,17 @@
-"""Tariffs per service day (domain.md §6). Billing and invoices come with issue 5."""
+"""Tariffs per service day and the monthly invoices computed from them (domain.md §6)."""
 
 from __future__ import annotations
 
 import datetime
 
 from auditlog.registry import auditlog
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Setting(models.TextChoices):
@@ -64,4 +66,116 @@ class Tariff(models.Model):
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
 
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    APPROVED = "approved", pgettext_lazy("invoice", "Approved (frozen)")
+
+
+class Invoice(models.Model):
+    """What a provider is owed for a month (domain.md §6): a draft until the akimat approves it.
+
+    An approved invoice is frozen: its lines and exclusions are kept as they were computed, and
+    later changes to visits, registries or tariffs never alter it.
+    """
+
+    provider = models.ForeignKey(
+        "providers.Provider",
+        verbose_name=_("provider"),
+        on_delete=models.PROTECT,
+        related_name="invoices",
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the billing month."))
+    status = models.CharField(
+        _("status"), max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT
+    )
+    home_units = models.PositiveIntegerField(_("home service days"), default=0)
+    centre_units = models.PositiveIntegerField(_("centre service days"), default=0)
+    amount_kzt = models.PositiveBigIntegerField(_("amount, ₸"), default=0)
+    computed_at = models.DateTimeField(_("computed at"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["-month", "provider__bin"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "month"], name="one_invoice_per_month"),
+            models.CheckConstraint(
+                condition=Q(month__day=1), name="invoice_month_is_first_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.month:%Y-%m}"
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status == InvoiceStatus.APPROVED
+
+
+class InvoiceLine(models.Model):
+    """Billed service days of one child in one setting at one tariff amount."""
+
+    invoice = models.ForeignKey(
+        Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="lines"
+    )
+    child = models.ForeignKey(
+        "recipients.Child", verbose_name=_("child"), on_delete=models.PROTECT, related_name="+"
+    )
+    child_iin = models.CharField(_("IIN"), max_length=12)
+    setting = models.CharField(_("setting"), max_length=10, choices=Setting.choices)
+    tariff_kzt = models.PositiveIntegerField(_("tariff, ₸"))
+    units = models.PositiveIntegerField(_("service days"))
+    amount_kzt = models.PositiveBigIntegerField(_("amount, ₸"))
+
+    class Meta:
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
+        ordering = ["invoice", "child_iin", "setting", "tariff_kzt"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_kzt=models.F("tariff_kzt") * models.F("units")),
+                name="line_amount_is_tariff_times_units",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.child_iin} {self.setting} {self.units} × {self.tariff_kzt}"
+
+
+class InvoiceExclusion(models.Model):
+    """A candidate visit of the month that was not billed, with the first rule it failed."""
+
+    invoice = models.ForeignKey(
+        Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="exclusions"
+    )
+    visit = models.ForeignKey(
+        "services.Visit", verbose_name=_("visit"), on_delete=models.PROTECT, related_name="+"
+    )
+    visit_id_text = models.CharField(_("visit id"), max_length=64)
+    child_iin = models.CharField(_("IIN"), max_length=12)
+    date = models.DateField(_("date"))
+    setting = models.CharField(_("setting"), max_length=10, choices=Setting.choices)
+    reason = models.CharField(_("reason"), max_length=30)
+
+    class Meta:
+        verbose_name = _("excluded visit")
+        verbose_name_plural = _("excluded visits")
+        ordering = ["invoice", "visit_id_text"]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id_text} {self.reason}"
+
+
 auditlog.register(Tariff)
+auditlog.register(Invoice)

@@ -256,3 +256,75 @@ def test_a_correction_still_keeps_the_rules():
         )
     assert field_codes(refused.value) == {"end": ["longer_than_four_hours"]}
     assert not VisitCorrection.objects.exists()
+
+
+def test_a_coordinator_sets_a_pin_once_and_only_the_head_changes_it():
+    enrollment = enrolled_child(admitted_provider())
+    coordinator = coordinator_of(enrollment.provider)
+    services.enrollment_set_pin(enrollment=enrollment, pin="2468", acting_user=coordinator)
+    with pytest.raises(RoleRequired):
+        services.enrollment_set_pin(enrollment=enrollment, pin="9999", acting_user=coordinator)
+    services.enrollment_set_pin(
+        enrollment=enrollment, pin="9999", acting_user=head_of(enrollment.provider)
+    )
+
+
+def test_the_pin_hash_is_not_in_the_admins_enrolment_form(client):
+    from tests.factories import officer
+
+    enrollment = enrolled_child(admitted_provider())
+    client.force_login(officer())
+    page = client.get(f"/admin/recipients/enrollment/{enrollment.pk}/change/").content.decode()
+    assert 'name="confirmation_pin"' not in page and 'name="pin_failures"' not in page
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "code"),
+    [
+        ({"services": ["pedagogical.aba", "pedagogical"]}, None, "no_change"),
+        ({"status": "planned"}, "status", "visit_confirmed"),
+        ({"status": "missed"}, "missed_reason", "reason_required"),
+    ],
+    ids=["same-services-other-order", "confirmed-back-to-planned", "missed-without-reason"],
+)
+def test_a_correction_that_changes_nothing_or_breaks_the_record_is_refused(changes, field, code):
+    visit = VisitFactory(
+        enrollment=enrolled_child(admitted_provider()), confirmation_method="paper"
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.visit_correct(
+            visit=visit, reason="Проверка", changes=changes, acting_user=head_of(visit.provider)
+        )
+    error = refused.value
+    assert (field_codes(error) == {field: [code]}) if field else error.code == code
+    assert not VisitCorrection.objects.exists()
+
+
+def test_a_form_reused_for_another_child_is_refused_not_merged():
+    provider = admitted_provider()
+    first, second = enrolled_child(provider), enrolled_child(provider)
+    log(first, visit_id="U-form-1")
+    with pytest.raises(ValidationError) as refused:
+        log(second, visit_id="U-form-1")
+    assert field_codes(refused.value) == {"visit_id": ["visit_id_reused"]}
+
+
+def test_ending_an_enrolment_removes_its_untouched_plans_after_the_last_day():
+    from django.utils import timezone
+
+    from recipients.services import enrollment_end
+    from tests.factories import approved_schedule, officer
+
+    today = timezone.localdate()
+    enrollment = enrolled_child(admitted_provider(), start_on=today - datetime.timedelta(days=7))
+    approved_schedule(enrollment)
+    services.visits_generate(start=today, days=21)
+    last_day = today + datetime.timedelta(days=6)
+    kept = Visit.objects.filter(date__gt=last_day).order_by("date").first()
+    services.visit_cancel(visit=kept, reason="Перенос", acting_user=head_of(enrollment.provider))
+    enrollment_end(
+        enrollment=enrollment, end_on=last_day, reason="moved_out", acting_user=officer()
+    )
+    after = Visit.objects.filter(date__gt=last_day)
+    assert list(after.values_list("pk", flat=True)) == [kept.pk]
+    assert Visit.objects.filter(date__lte=last_day, status="planned").exists()

@@ -1,9 +1,11 @@
 """Schedules (Alg. §2, §21) and the planned visits generated from them."""
 
 import datetime
+from collections import Counter
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from core.errors import RoleRequired
 from services import services
@@ -186,25 +188,46 @@ def test_generation_stops_at_the_end_of_the_enrolment():
     assert max(Visit.objects.values_list("date", flat=True)) <= datetime.date(2026, 7, 8)
 
 
-def test_a_new_version_replaces_untouched_plans_from_its_date():
-    enrollment = enrolled_child(admitted_provider())
+def test_a_new_version_replaces_untouched_plans_from_its_date_but_not_in_the_past():
+    # Given a schedule approved three weeks ago and its plans for six weeks
+    today = timezone.localdate()
+    start = today - datetime.timedelta(days=21)
+    enrollment = enrolled_child(admitted_provider(), start_on=start)
     approved_schedule(enrollment)
-    services.visits_generate(start=datetime.date(2026, 7, 1), days=28)
-    done = Visit.objects.filter(date__gte=datetime.date(2026, 7, 20)).order_by("date").first()
-    services.visit_mark_done(
-        visit=done,
-        start=done.start,
-        end=done.end,
-        services=["legal"],
-        acting_user=head_of(enrollment.provider),
+    services.visits_generate(start=start, days=42)
+    kept = (
+        Visit.objects.filter(date__gt=today + datetime.timedelta(days=7)).order_by("date").first()
     )
+    services.visit_cancel(
+        visit=kept, reason="Семья в отъезде", acting_user=head_of(enrollment.provider)
+    )
+    # When version 2, applying from a week ago, is approved
     new_week = [slot(d, "home" if d < 2 else "centre", 14, 60) for d in range(5)]
-    approved_schedule(enrollment, valid_from=datetime.date(2026, 7, 20), slots=new_week)
-    services.visits_generate(start=datetime.date(2026, 7, 1), days=28)
-    later = Visit.objects.filter(date__gte=datetime.date(2026, 7, 20)).exclude(pk=done.pk)
-    assert later.exists()
-    assert set(later.values_list("start", flat=True)) == {T(14)}
-    assert Visit.objects.filter(pk=done.pk, status="done").exists()
+    approved_schedule(enrollment, valid_from=today - datetime.timedelta(days=7), slots=new_week)
+    services.visits_generate(start=start, days=42)
+    # Then from today on only version 2's plans remain (and the cancelled one), the past is kept
+    upcoming = Visit.objects.filter(date__gte=today, status="planned")
+    assert upcoming.exists()
+    assert set(upcoming.values_list("start", flat=True)) == {T(14)}
+    assert Visit.objects.filter(pk=kept.pk, status="cancelled").exists()
+    past = Visit.objects.filter(
+        date__range=(today - datetime.timedelta(days=7), today - datetime.timedelta(days=1))
+    )
+    assert T(14) not in set(past.values_list("start", flat=True))
+    assert past.exists()
+
+
+def test_approving_versions_out_of_order_never_plans_a_day_twice():
+    enrollment = enrolled_child(admitted_provider())
+    today = timezone.localdate()
+    later = draft(enrollment, WEEK, valid_from=today + datetime.timedelta(days=14))
+    earlier = draft(enrollment, WEEK, valid_from=today + datetime.timedelta(days=7))
+    head = head_of(enrollment.provider)
+    services.schedule_approve(schedule=earlier, acting_user=head)
+    services.schedule_approve(schedule=later, acting_user=head)
+    services.visits_generate(start=today, days=28)
+    per_day = Counter(Visit.objects.values_list("date", "setting"))
+    assert per_day and max(per_day.values()) == 1
 
 
 def test_the_schedule_page_shows_the_assessment_and_the_head_approves(client):
