@@ -427,7 +427,7 @@ def journal_export_run(*, export_id: int) -> str:
     """The job: make the PDF as its requester would see it, in their language. Idempotent."""
     with transaction.atomic():
         export = (
-            JournalExport.objects.select_for_update()
+            JournalExport.objects.select_for_update(of=("self",))
             .select_related("provider", "child", "requested_by")
             .get(pk=export_id)
         )

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -422,56 +422,39 @@ def _check(visit: Visit) -> None:
 
 def flag_overlaps(*, child_id: int, day: datetime.date) -> None:
     """Flag the child's home and centre visits of one day that overlap in time (Alg. §14)."""
-    _flag(Visit.objects.filter(child_id=child_id, date=day))
+    flag_overlaps_in(Visit.objects.filter(child_id=child_id, date=day))
 
 
-def flag_overlaps_of(visit_ids: Iterable[str]) -> int:
-    """The same for every child and day touched by these visits (after an import); set-based."""
-    ids = list(visit_ids)
-    pairs: set[tuple[int, datetime.date]] = set()
-    for offset in range(0, len(ids), 900):
-        pairs.update(
-            Visit.objects.filter(visit_id__in=ids[offset : offset + 900]).values_list(
-                "child_id", "date"
-            )
+def flag_overlaps_in(visits: Any) -> int:
+    """Set the overlap flag right on every visit of `visits`: two statements, any size.
+
+    A visit overlaps when another visit of the same child and day in the other setting, neither
+    missed nor cancelled, runs at the same time (touching ends do not). A visit whose flag
+    changes gets a new `updated_at`, so the API's `updated_since` feed carries it.
+    """
+    closed = [VisitStatus.CANCELLED, VisitStatus.MISSED]
+    other_setting = (
+        Visit.objects.filter(
+            child_id=OuterRef("child_id"),
+            date=OuterRef("date"),
+            start__lt=OuterRef("end"),
+            end__gt=OuterRef("start"),
         )
-    children = sorted({child_id for child_id, _ in pairs})
-    changed = 0
-    for offset in range(0, len(children), 500):
-        chunk = children[offset : offset + 500]
-        days = {day for child_id, day in pairs if child_id in set(chunk)}
-        changed += _flag(Visit.objects.filter(child_id__in=chunk, date__in=days))
-    return changed
-
-
-def _flag(visits: Any) -> int:
-    by_day: dict[tuple[int, datetime.date], list[Visit]] = {}
-    for visit in visits.only(
-        "pk", "child_id", "date", "setting", "start", "end", "status", "overlaps", "updated_at"
-    ):
-        by_day.setdefault((visit.child_id, visit.date), []).append(visit)
-    changed = []
+        .exclude(setting=OuterRef("setting"))
+        .exclude(status__in=closed)
+    )
     now = timezone.now()
-    for same_day in by_day.values():
-        counted = [
-            visit
-            for visit in same_day
-            if visit.status not in (VisitStatus.CANCELLED, VisitStatus.MISSED)
-        ]
-        flagged = {
-            visit.pk
-            for visit in counted
-            for other in counted
-            if other.setting != visit.setting
-            and rules.intervals_overlap(visit.start, visit.end, other.start, other.end)
-        }
-        for visit in same_day:
-            if visit.overlaps != (visit.pk in flagged):
-                visit.overlaps = visit.pk in flagged
-                visit.updated_at = now  # the API's `updated_since` feed must see the flag change
-                changed.append(visit)
-    Visit.objects.bulk_update(changed, ["overlaps", "updated_at"], batch_size=500)
-    return len(changed)
+    raised = (
+        visits.filter(Exists(other_setting), overlaps=False)
+        .exclude(status__in=closed)
+        .update(overlaps=True, updated_at=now)
+    )
+    lowered = (
+        visits.filter(overlaps=True)
+        .filter(~Exists(other_setting) | Q(status__in=closed))
+        .update(overlaps=False, updated_at=now)
+    )
+    return int(raised) + int(lowered)
 
 
 def _locked(visit: Visit) -> Visit:

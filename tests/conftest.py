@@ -25,3 +25,37 @@ def real_celery_worker():
             yield app
     finally:
         app.conf.task_always_eager = True
+
+
+@pytest.fixture(autouse=True)
+def _content_types_after_a_flush(request):
+    """A transactional test starts after a flush: content types were recreated with new ids,
+    and Django's cache of them (cleared on another manager by the flush's post_migrate) would
+    hand out the old ones. Non-transactional tests keep the cache (their query counts are pinned).
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction", False)
+    )
+    if transactional:
+        from django.contrib.contenttypes.models import ContentType
+
+        ContentType.objects.clear_cache()
+        request.getfixturevalue("_data_of_migrations")
+    yield
+
+
+@pytest.fixture
+def _data_of_migrations(transactional_db):
+    """A flush also empties what data migrations wrote: the role groups and the catalogue."""
+    import importlib
+
+    from django.apps import apps
+
+    from core.roles_permissions import sync_role_groups
+    from services.models import CatalogueService
+
+    sync_role_groups(apps)
+    if not CatalogueService.objects.exists():
+        catalogue = importlib.import_module("services.migrations.0003_service_catalogue")
+        catalogue.load(apps, None)
