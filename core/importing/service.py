@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,8 +82,9 @@ def dataset_import(
         if not dry_run:
             write_plan(plan, actor=acting_user, label=report.label)
             report.written = True
-            written_days = [
-                getattr(change.obj, "date", None) for change in plan.changes.get(Visit, [])
+            written_days: list[datetime.date] = [
+                change.obj.date  # type: ignore[attr-defined]
+                for change in plan.changes.get(Visit, [])
             ]
             if written_days:
                 # Home and centre visits of one child overlapping in time are flagged (§5):
