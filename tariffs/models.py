@@ -66,8 +66,6 @@ class Tariff(models.Model):
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
 
-
-
 class InvoiceStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     APPROVED = "approved", pgettext_lazy("invoice", "Approved (frozen)")
@@ -110,9 +108,7 @@ class Invoice(models.Model):
         ordering = ["-month", "provider__bin"]
         constraints = [
             models.UniqueConstraint(fields=["provider", "month"], name="one_invoice_per_month"),
-            models.CheckConstraint(
-                condition=Q(month__day=1), name="invoice_month_is_first_day"
-            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="invoice_month_is_first_day"),
         ]
 
     def __str__(self) -> str:

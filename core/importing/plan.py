@@ -14,11 +14,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
 from django.utils.translation import gettext as _
 
 from core.importing.report import FileSummary, RowError
-from core.importing.specs import FileSpec, ParsedRow
+from core.importing.specs import REGISTRY_FILES, FileSpec, ParsedRow
+from monitoring.models import (
+    EducationCorrection,
+    HealthStay,
+    PersonRecord,
+    RegistryImport,
+    RegistryKind,
+)
 from providers.models import Provider
 from recipients.models import (
     Child,
@@ -42,9 +49,21 @@ WRITE_ORDER: tuple[type[models.Model], ...] = (
     ServiceApplication,
     Enrollment,
     Visit,
+    RegistryImport,
+    PersonRecord,
+    HealthStay,
+    EducationCorrection,
 )
 
+# The registry files: the model of their rows and the registry they come from.
+REGISTRY_MODELS: dict[str, tuple[type[models.Model], str]] = {
+    "registry_persons": (PersonRecord, RegistryKind.PERSONS),
+    "registry_health": (HealthStay, RegistryKind.HEALTH),
+    "registry_education": (EducationCorrection, RegistryKind.EDUCATION),
+}
+
 # (file, column) → the file whose key the column names. The database is searched too.
+# A registry's `iin` is not one: a row for an IIN the portal does not know is kept (and counted).
 REFERENCES: dict[tuple[str, str], str] = {
     ("ipar", "child_iin"): "children",
     ("enrollments", "child_iin"): "children",
@@ -77,6 +96,18 @@ class DatabaseState:
     enrollments: dict[str, Enrollment] = field(default_factory=dict)
     representatives: dict[tuple[int, str], LegalRepresentative] = field(default_factory=dict)
     visits: dict[str, Visit] = field(default_factory=dict)
+    # registry rows by their exchange key: (iin, astana_from) and (iin, kind, start_on)
+    persons: dict[tuple[Any, ...], PersonRecord] = field(default_factory=dict)
+    health: dict[tuple[Any, ...], HealthStay] = field(default_factory=dict)
+    education: dict[tuple[Any, ...], EducationCorrection] = field(default_factory=dict)
+
+
+# The DatabaseState attribute holding each registry file's rows.
+_REGISTRY_STATE = {
+    "registry_persons": "persons",
+    "registry_health": "health",
+    "registry_education": "education",
+}
 
 
 def load_state(files: Mapping[str, ParsedFile]) -> DatabaseState:
@@ -98,6 +129,10 @@ def load_state(files: Mapping[str, ParsedFile]) -> DatabaseState:
         | keys("ipar", "child_iin")
         | keys("enrollments", "child_iin")
         | keys("visits", "child_iin")
+        # which registry IINs the portal knows: counted in the report, never refused
+        | keys("registry_persons", "iin")
+        | keys("registry_health", "iin")
+        | keys("registry_education", "iin")
     )
     if iins:
         state.children = Child.objects.in_bulk(iins, field_name="iin")
@@ -120,7 +155,30 @@ def load_state(files: Mapping[str, ParsedFile]) -> DatabaseState:
             (representative.child_id, representative.iin): representative
             for representative in LegalRepresentative.objects.filter(child_id__in=child_ids)
         }
+    for name, attribute in _REGISTRY_STATE.items():
+        registry_iins = keys(name, "iin")
+        if registry_iins:
+            # The rows the file may match, by the file's IINs (indexed).
+            model, _kind = REGISTRY_MODELS[name]
+            spec_key = files[name].spec.key
+            setattr(
+                state,
+                attribute,
+                {
+                    tuple(getattr(row, column) for column in spec_key): row
+                    for row in _with_iins(model, registry_iins)
+                },
+            )
     return state
+
+
+def _with_iins(model: type[models.Model], iins: set[str]) -> Iterable[Any]:
+    """The model's rows for `iins`: one query, split (as `in_bulk` does) only where the database
+    takes a limited number of parameters (SQLite: 999 for Django)."""
+    batch = connection.features.max_query_params or len(iins)
+    ordered = sorted(iins)
+    for start in range(0, len(ordered), batch):
+        yield from model._default_manager.filter(iin__in=ordered[start : start + batch])
 
 
 def _error(file: ParsedFile, row: ParsedRow, column: str, code: str, message: str) -> RowError:
@@ -327,6 +385,8 @@ class _Planner:
     def __init__(self, state: DatabaseState) -> None:
         self.state = state
         self.plan = Plan()
+        # the RegistryImport each registry file's created and changed rows link to
+        self.registry_imports: dict[str, RegistryImport] = {}
 
     def upsert(
         self,
@@ -490,13 +550,61 @@ class _Planner:
             )
             yield outcome
 
+    def registry(self, file: ParsedFile) -> Iterable[str]:
+        """Rows of a registry file, matched on the file's key and linked to its RegistryImport.
+
+        Only the file's columns decide whether a row changed; a created or changed row then
+        links to this file's RegistryImport (an unchanged one keeps the import that wrote it).
+        """
+        name = file.spec.name
+        model, kind = REGISTRY_MODELS[name]
+        existing_rows = getattr(self.state, _REGISTRY_STATE[name])
+        registry_import = self.registry_imports.setdefault(name, RegistryImport(kind=kind))
+        for row in file.rows:
+            values = dict(row.values)
+            obj, outcome = self.upsert(model, existing_rows.get(row.key(file.spec)), values)
+            if outcome != UNCHANGED:
+                obj.registry_import = registry_import
+                change = self.plan.changes[model][-1]
+                change.fields = change.fields | {"registry_import"}
+            yield outcome
+
+    def record_registry_import(self, file: ParsedFile, summary: FileSummary) -> None:
+        """Count the rows for unknown IINs; plan the file's RegistryImport if it wrote a row.
+
+        Known IINs are the children in the database and those earlier in the dataset.
+        """
+        summary.unknown_iins = sum(
+            1 for row in file.rows if row.values["iin"] not in self.state.children
+        )
+        registry_import = self.registry_imports.get(file.spec.name)
+        if registry_import is None or not (summary.created or summary.updated):
+            return
+        registry_import.source = file.source
+        registry_import.rows = summary.rows
+        registry_import.created = summary.created
+        registry_import.updated = summary.updated
+        registry_import.unknown_iins = summary.unknown_iins
+        # loaded_by, loaded_at and dataset are filled in when the plan is written
+        self.plan.changes[RegistryImport].append(Change(registry_import, None))
+
 
 def plan_dataset(files: Mapping[str, ParsedFile], state: DatabaseState) -> Plan:
-    """What the import creates and changes, worked out in memory. Call only on a valid dataset."""
+    """What the import creates and changes, worked out in memory. Call only on a valid dataset.
+
+    A registry file that creates or changes rows also creates a `RegistryImport` (the file,
+    its counts; who and when are filled in by `write_plan`), which those rows link to. A
+    registry file that changes nothing creates none: importing the same files again leaves the
+    database as it was, the list of registry imports included.
+    """
     planner = _Planner(state)
     for name, file in files.items():
         summary = FileSummary(name, file.source, rows=len(file.rows))
-        for outcome in getattr(planner, name)(file.rows):
+        registry = name in REGISTRY_FILES
+        outcomes = planner.registry(file) if registry else getattr(planner, name)(file.rows)
+        for outcome in outcomes:
             setattr(summary, outcome, getattr(summary, outcome) + 1)
+        if registry:
+            planner.record_registry_import(file, summary)
         planner.plan.summaries[name] = summary
     return planner.plan

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,21 @@ class FileSummary:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # A registry file: its rows whose IIN is not a child known to the portal (kept, not refused).
+    unknown_iins: int | None = None
+
+    def notes(self) -> list[str]:
+        """What the table does not show, one line each."""
+        if not self.unknown_iins:
+            return []
+        return [
+            ngettext(
+                "%(file)s: %(count)d row for an IIN not known to the portal",
+                "%(file)s: %(count)d rows for IINs not known to the portal",
+                self.unknown_iins,
+            )
+            % {"file": self.source, "count": self.unknown_iins}
+        ]
 
 
 @dataclass(frozen=True)
@@ -98,6 +113,8 @@ class ImportReport:
                     cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)
                 ]
                 lines.append("  ".join(cells).rstrip())
+            for summary in self.files:
+                lines.extend(summary.notes())
         lines.extend(str(skipped) for skipped in self.skipped)
         return lines
 

@@ -1,8 +1,8 @@
 """The files of the exchange format (exchange.md) as data: columns, key and checks of one row.
 
-A file the portal imports is a `FileSpec`; visits and the registries are listed in
-`PLANNED_FILES` until their specs are written (they are then added to `FILE_SPECS`, in
-dependency order, and given an importer in `core.importing.plan`).
+A file the portal imports is a `FileSpec`, listed in `FILE_SPECS` in dependency order and given
+an importer in `core.importing.plan`. Every file of the format is imported now, so
+`PLANNED_FILES` (files a later issue would import) is empty.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from core.importing.cells import (
 )
 from core.importing.reading import Table
 from core.importing.report import RowError
+from monitoring.models import CorrectionKind, EducationCorrection, HealthStay, HealthStayKind
 from providers.models import LegalForm, Provider, Sector
 from recipients.models import (
     Child,
@@ -300,17 +301,71 @@ VISITS = FileSpec(
     checks=(visit_times,),
 )
 
+# The state registries: a row's IIN is not a reference that must exist (exchange.md): a row
+# for an IIN the portal does not know is kept and counted in the report.
+REGISTRY_PERSONS = FileSpec(
+    name="registry_persons",
+    key=("iin", "astana_from"),
+    columns=(
+        Column("iin", Identifier("iin")),
+        Column("astana_from", Date()),
+        Column("astana_until", Date(), required=False),
+        Column("death_date", Date(), required=False),
+    ),
+    checks=(not_before("astana_until", "astana_from"),),
+)
+
+REGISTRY_HEALTH = FileSpec(
+    name="registry_health",
+    key=("iin", "kind", "start_on"),
+    columns=(
+        Column("iin", Identifier("iin")),
+        Column("kind", Choice(HealthStayKind, gettext_lazy("kind of stay"))),
+        Column("start_on", Date()),
+        Column("end_on", Date(), required=False),  # empty: still there
+        Column("organisation", _text(HealthStay, "organisation"), required=False),
+    ),
+    checks=(not_before("end_on", "start_on"),),
+)
+
+REGISTRY_EDUCATION = FileSpec(
+    name="registry_education",
+    key=("iin", "kind", "start_on"),
+    columns=(
+        Column("iin", Identifier("iin")),
+        Column("kind", Choice(CorrectionKind, gettext_lazy("kind of correctional services"))),
+        Column("start_on", Date()),
+        Column("end_on", Date(), required=False),  # empty: not ended
+        Column("organisation", _text(EducationCorrection, "organisation"), required=False),
+    ),
+    checks=(not_before("end_on", "start_on"),),
+)
+
+REGISTRY_FILES: tuple[str, ...] = (
+    REGISTRY_PERSONS.name,
+    REGISTRY_HEALTH.name,
+    REGISTRY_EDUCATION.name,
+)
+
 # In dependency order: a file may refer only to the files before it (and to the database).
 FILE_SPECS: dict[str, FileSpec] = {
-    spec.name: spec for spec in (PROVIDERS, TARIFFS, CHILDREN, IPAR, ENROLLMENTS, VISITS)
+    spec.name: spec
+    for spec in (
+        PROVIDERS,
+        TARIFFS,
+        CHILDREN,
+        IPAR,
+        ENROLLMENTS,
+        VISITS,
+        REGISTRY_PERSONS,
+        REGISTRY_HEALTH,
+        REGISTRY_EDUCATION,
+    )
 }
 
 # Files of the exchange format that a later issue imports; found, they are reported and skipped.
-PLANNED_FILES: tuple[str, ...] = (
-    "registry_persons",
-    "registry_health",
-    "registry_education",
-)
+# None is left: kept (empty) for the callers that pass it to `locate_files`.
+PLANNED_FILES: tuple[str, ...] = ()
 
 
 def missing_columns(spec: FileSpec, table: Table) -> list[RowError]:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.encoding import smart_str
 
 from core.importing.plan import WRITE_ORDER, Change, Plan
+from monitoring.models import RegistryImport
 
 
 def _auto_now_fields(model: type[models.Model]) -> list[str]:
@@ -85,9 +86,22 @@ def _log_entries(plan: Plan, *, actor: Any, label: str) -> list[LogEntry]:
     return entries
 
 
+def _stamp_registry_imports(plan: Plan, *, actor: Any, label: str, now: Any) -> None:
+    """Who loaded the registry files and when: known only now that the plan is written."""
+    loaded_by = actor if getattr(actor, "is_authenticated", False) else None
+    for change in plan.changes.get(RegistryImport, []):
+        registry_import = change.obj
+        assert isinstance(registry_import, RegistryImport)
+        registry_import.loaded_by = loaded_by
+        registry_import.loaded_at = now
+        max_length = RegistryImport._meta.get_field("dataset").max_length  # type: ignore[union-attr]
+        registry_import.dataset = label[:max_length]
+
+
 def write_plan(plan: Plan, *, actor: Any, label: str) -> None:
     """Call inside the import's transaction."""
     now = timezone.now()
+    _stamp_registry_imports(plan, actor=actor, label=label, now=now)
     for model in WRITE_ORDER:
         changes = plan.changes.get(model)
         if changes:

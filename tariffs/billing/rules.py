@@ -1,0 +1,228 @@
+"""The thirteen billing rules (domain.md §6), in order, as pure functions of the facts.
+
+No database access here: `tariffs.billing.facts` loads what a month needs in a fixed number of
+queries, and these functions decide. Every rule looks at the day of the visit only; nothing is
+decided from today's state of a record.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+from recipients.rules import eighteenth_birthday
+
+# The reason codes, in the order the rules are checked (the first failed rule is the reason).
+NOT_CONFIRMED = "NOT_CONFIRMED"
+PROVIDER_NOT_ADMITTED = "PROVIDER_NOT_ADMITTED"
+NOT_ENROLLED = "NOT_ENROLLED"
+NO_CONSENT = "NO_CONSENT"
+AGE_LIMIT = "AGE_LIMIT"
+IPAR_INVALID = "IPAR_INVALID"
+DECEASED = "DECEASED"
+NOT_RESIDENT = "NOT_RESIDENT"
+HOSPITAL = "HOSPITAL"
+SANATORIUM = "SANATORIUM"
+EDUCATION_CORRECTION = "EDUCATION_CORRECTION"
+NO_TARIFF = "NO_TARIFF"
+DUPLICATE = "DUPLICATE"
+
+REASONS = (
+    NOT_CONFIRMED,
+    PROVIDER_NOT_ADMITTED,
+    NOT_ENROLLED,
+    NO_CONSENT,
+    AGE_LIMIT,
+    IPAR_INVALID,
+    DECEASED,
+    NOT_RESIDENT,
+    HOSPITAL,
+    SANATORIUM,
+    EDUCATION_CORRECTION,
+    NO_TARIFF,
+    DUPLICATE,
+)
+
+EXPLANATIONS = {
+    NOT_CONFIRMED: _("The legal representative has not confirmed the visit."),
+    PROVIDER_NOT_ADMITTED: _("On that day the provider was not a participant of the pilot."),
+    NOT_ENROLLED: _("On that day the child was not enrolled with this provider."),
+    NO_CONSENT: _("On that day no consent of the legal representative covered the enrolment."),
+    AGE_LIMIT: _("On that day the child was 18 or older."),
+    IPAR_INVALID: _("On that day the child had no valid ИПАР recommending home services."),
+    DECEASED: _("The persons registry records the child's death on or before that day."),
+    NOT_RESIDENT: _("The persons registry shows no registration in Astana on that day."),
+    HOSPITAL: _("The health registry shows an inpatient hospital stay on that day."),
+    SANATORIUM: _("The health registry shows a sanatorium stay on that day."),
+    EDUCATION_CORRECTION: _(
+        "The education registry shows КППК or ПМПК correctional services on that day."
+    ),
+    NO_TARIFF: _("No tariff for this setting was valid on that day."),
+    DUPLICATE: _(
+        "Another visit of the same child, setting and day is billed (one service day each)."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    """A period of days, both ends included; no end: still going on."""
+
+    start: datetime.date
+    end: datetime.date | None = None
+
+    def covers(self, day: datetime.date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+def any_covers(periods: Iterable[Period], day: datetime.date) -> bool:
+    return any(period.covers(day) for period in periods)
+
+
+@dataclass(frozen=True)
+class ProviderFacts:
+    eligible: bool  # non-state, with a licence covering home care
+    admitted_on: datetime.date | None
+    excluded_on: datetime.date | None
+
+    def participant_on(self, day: datetime.date) -> bool:
+        return (
+            self.eligible
+            and self.admitted_on is not None
+            and self.admitted_on <= day
+            and (self.excluded_on is None or day < self.excluded_on)
+        )
+
+
+@dataclass(frozen=True)
+class EnrollmentFacts:
+    period: Period
+    consent_on: datetime.date | None
+    consent_withdrawn_on: datetime.date | None
+
+    def consent_covers(self, day: datetime.date) -> bool:
+        return (
+            self.consent_on is not None
+            and self.consent_on <= day
+            and (self.consent_withdrawn_on is None or day < self.consent_withdrawn_on)
+        )
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    astana: Period
+    death_date: datetime.date | None
+
+
+@dataclass(frozen=True)
+class TariffFacts:
+    period: Period
+    amount_kzt: int
+
+
+@dataclass
+class ChildFacts:
+    birth_date: datetime.date
+    home_ipars: list[Period] = field(default_factory=list)
+    persons: list[PersonFacts] = field(default_factory=list)
+    hospital: list[Period] = field(default_factory=list)
+    sanatorium: list[Period] = field(default_factory=list)
+    education: list[Period] = field(default_factory=list)
+
+
+@dataclass
+class Facts:
+    """What the rules need for a set of candidate visits, loaded once."""
+
+    providers: dict[int, ProviderFacts]
+    children: dict[int, ChildFacts]
+    enrollments: dict[tuple[int, int], list[EnrollmentFacts]]  # (child, provider)
+    tariffs: dict[str, list[TariffFacts]]  # setting
+
+    def tariff_on(self, setting: str, day: datetime.date) -> int | None:
+        for tariff in self.tariffs.get(setting, ()):
+            if tariff.period.covers(day):
+                return tariff.amount_kzt
+        return None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A done visit of the billing month."""
+
+    visit_id: str
+    child_id: int
+    provider_id: int
+    setting: str
+    date: datetime.date
+    start: datetime.time
+    confirmed: bool
+
+
+def exclusion_reason(visit: Candidate, facts: Facts) -> str | None:
+    """Rules 1–12: the first rule the visit fails, or None when it may be billed."""
+    day = visit.date
+    if not visit.confirmed:
+        return NOT_CONFIRMED
+    provider = facts.providers.get(visit.provider_id)
+    if provider is None or not provider.participant_on(day):
+        return PROVIDER_NOT_ADMITTED
+    covering = [
+        enrollment
+        for enrollment in facts.enrollments.get((visit.child_id, visit.provider_id), ())
+        if enrollment.period.covers(day)
+    ]
+    if not covering:
+        return NOT_ENROLLED
+    if not any(enrollment.consent_covers(day) for enrollment in covering):
+        return NO_CONSENT
+    child = facts.children[visit.child_id]
+    if day >= eighteenth_birthday(child.birth_date):
+        return AGE_LIMIT
+    if not any_covers(child.home_ipars, day):
+        return IPAR_INVALID
+    if any(person.death_date is not None and person.death_date <= day for person in child.persons):
+        return DECEASED
+    if child.persons and not any(person.astana.covers(day) for person in child.persons):
+        return NOT_RESIDENT
+    if any_covers(child.hospital, day):
+        return HOSPITAL
+    if any_covers(child.sanatorium, day):
+        return SANATORIUM
+    if any_covers(child.education, day):
+        return EDUCATION_CORRECTION
+    if facts.tariff_on(visit.setting, day) is None:
+        return NO_TARIFF
+    return None
+
+
+@dataclass(frozen=True)
+class Decision:
+    visit: Candidate
+    reason: str | None  # None: billed
+    tariff_kzt: int | None = None
+
+
+def decide(candidates: Sequence[Candidate], facts: Facts) -> list[Decision]:
+    """Every candidate billed once or excluded once, with exactly one reason (rules 1–13).
+
+    Rule 13: of the visits that passed rules 1–12 with the same child, setting and date, the
+    first — earlier start, then the smaller visit id in plain string order — is billed; the
+    others are duplicates.
+    """
+    decisions: list[Decision] = []
+    passed: dict[tuple[int, str, datetime.date], list[Candidate]] = {}
+    for visit in candidates:
+        reason = exclusion_reason(visit, facts)
+        if reason is None:
+            passed.setdefault((visit.child_id, visit.setting, visit.date), []).append(visit)
+        else:
+            decisions.append(Decision(visit, reason))
+    for (_child, setting, day), visits in passed.items():
+        first, *others = sorted(visits, key=lambda visit: (visit.start, visit.visit_id))
+        decisions.append(Decision(first, None, facts.tariff_on(setting, day)))
+        decisions.extend(Decision(other, DUPLICATE) for other in others)
+    return decisions
