@@ -34,4 +34,5 @@ urlpatterns = [
     path("", include("providers.urls")),
     path("", include("recipients.urls")),
     path("", include("services.urls")),
+    path("", include("tariffs.urls")),
 ]

@@ -133,8 +133,27 @@ def _visit_page(request: HttpRequest, visit: Visit, **forms: Any) -> HttpRespons
         "confirm_form": forms.get("confirm_form") or ConfirmForm(),
         "open": forms.get("open", ""),
         "corrections": visit.corrections.select_related("corrected_by"),
+        "billing": _billing(visit),
     }
     return render(request, "services/visit.html", context, status=400 if forms else 200)
+
+
+def _billing(visit: Visit) -> dict[str, Any] | None:
+    """Whether a done visit is paid, by the same rules as the month's bill (domain.md §6)."""
+    if visit.status != VisitStatus.DONE:
+        return None
+    from tariffs.billing.rules import EXPLANATIONS
+    from tariffs.services import visit_billing
+
+    decision = visit_billing(visit)
+    if decision is None:
+        return None
+    return {
+        "billable": decision.reason is None,
+        "tariff_kzt": decision.tariff_kzt,
+        "reason": decision.reason,
+        "explanation": EXPLANATIONS.get(decision.reason or "", ""),
+    }
 
 
 @login_required

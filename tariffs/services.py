@@ -9,8 +9,11 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.audit import acting_as
+from core.errors import fail
+from core.roles import Role, ensure_role
 from providers.models import Provider
 from recipients.models import Child
 from services.models import Visit
@@ -152,3 +155,18 @@ def visit_billing(visit: Visit) -> rules.Decision | None:
         if decision.visit.visit_id == visit.visit_id:
             return decision
     return None
+
+
+@transaction.atomic
+def invoice_approve(*, invoice: Invoice, acting_user: Any) -> Invoice:
+    """The akimat approves a draft invoice: it is frozen as computed (domain.md §6)."""
+    ensure_role(acting_user, Role.AKIMAT_OFFICER)
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.is_frozen:
+        raise fail(_("This invoice is already approved."), "invoice_frozen")
+    invoice.status = InvoiceStatus.APPROVED
+    invoice.approved_by = acting_user
+    invoice.approved_at = timezone.now()
+    with acting_as(acting_user):
+        invoice.save(update_fields=["status", "approved_by", "approved_at"])
+    return invoice

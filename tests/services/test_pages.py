@@ -224,3 +224,17 @@ def test_missed_or_cancelled_on_the_page_needs_a_reason(
     assert done.status_code == 302
     visit.refresh_from_db()
     assert (visit.status, visit.missed_reason) == (status, "Семья в отъезде")
+
+
+def test_a_done_visit_shows_whether_it_is_paid_and_why_not(client, coordinator, enrollment):
+    from tariffs.models import Tariff
+
+    Tariff.objects.create(setting="home", amount_kzt=4997, valid_from=datetime.date(2026, 6, 5))
+    unconfirmed = VisitFactory(enrollment=enrollment, date=DAY)
+    html = client.get(f"/visits/{unconfirmed.pk}/").content.decode()
+    assert 'data-reason="NOT_CONFIRMED"' in html
+    confirmed = VisitFactory(
+        enrollment=enrollment, date=DAY + datetime.timedelta(days=1), confirmation_method="pin"
+    )
+    html = client.get(f"/visits/{confirmed.pk}/").content.decode()
+    assert 'data-reason=""' in html and "4997 ₸" in html
