@@ -534,12 +534,35 @@ def load_demo() -> dict[str, int]:
 
     # After the children: the schedules and visits need their enrolments (idempotent too).
     visits = load_visits(today=timezone.localdate(), officer=officer)
+    invoices = load_invoices(today=timezone.localdate(), officer=officer)
     return {
         "providers_created": created,
         "users": len(users),
         "children_created": children,
         **visits,
+        "invoices": invoices,
     }
+
+
+def load_invoices(*, today: datetime.date, officer: User) -> int:
+    """Bill every finished month of the pilot; the months before the last are approved (frozen).
+
+    Drafts are recomputed on each run (the rules decide again); frozen ones stay as they were.
+    """
+    from tariffs.models import Invoice, InvoiceStatus
+    from tariffs.services import bill_month
+
+    month = datetime.date(2026, 6, 1)
+    this_month = today.replace(day=1)
+    while month < this_month:
+        bill_month(month=month, acting_user=officer)
+        following = (month + datetime.timedelta(days=32)).replace(day=1)
+        if following < this_month:
+            Invoice.objects.filter(month=month, status=InvoiceStatus.DRAFT).update(
+                status=InvoiceStatus.APPROVED, approved_by=officer, approved_at=timezone.now()
+            )
+        month = following
+    return Invoice.objects.count()
 
 
 DEMO_CHILDREN = 320

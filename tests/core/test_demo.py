@@ -280,3 +280,18 @@ def test_loading_the_demo_again_adds_no_visits_or_schedules(demo):
     out = io.StringIO()
     call_command("load_demo", stdout=out)
     assert (Visit.objects.count(), Schedule.objects.count(), CalendarDay.objects.count()) == counts
+
+
+def test_demo_months_are_billed_and_the_older_ones_frozen(demo):
+    from tariffs.models import Invoice
+
+    months = sorted(set(Invoice.objects.values_list("month", flat=True)))
+    assert months and months[0].isoformat() == "2026-06-01"
+    last = months[-1]
+    assert not Invoice.objects.filter(month=last, status="approved").exists()
+    assert Invoice.objects.filter(status="approved").exclude(month=last).count() == (
+        Invoice.objects.exclude(month=last).count()
+    )
+    paid = Invoice.objects.exclude(amount_kzt=0).first()
+    assert paid is not None and paid.lines.exists()
+    assert sum(line.amount_kzt for line in paid.lines.all()) == paid.amount_kzt

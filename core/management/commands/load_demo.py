@@ -23,6 +23,11 @@ class Command(BaseCommand):
                 f"{result.get('visits_cancelled', 0)} cancelled, "
                 f"{result.get('visits_planned', 0)} planned."
             )
+        if result.get("invoices"):
+            self.stdout.write(
+                f"Invoices: {result['invoices']} (every finished month billed; all but the last "
+                "approved)."
+            )
         self.stdout.write(
             f"Legal representatives' PIN for confirming a visit (all demo children): {DEMO_PIN}"
         )
