@@ -10,8 +10,9 @@ from core.importing import dataset_import
 
 class Command(BaseCommand):
     help = (
-        "Import a dataset of exchange files (providers, tariffs, children, ipar, enrollments) "
-        "as one transaction. Nothing is written if any row is refused."
+        "Import a dataset of exchange files (providers, tariffs, children, ipar, enrollments, "
+        "visits and the three registries) as one transaction. Nothing is written if any row "
+        "is refused."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
