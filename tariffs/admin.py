@@ -23,32 +23,30 @@ class TariffAdmin(ImportExportMixin, admin.ModelAdmin):
     ordering = ("setting", "valid_from")
 
 
-class InvoiceLineInline(admin.TabularInline):
+class ComputedInline(admin.TabularInline):
+    """What `bill` computed: shown, never edited here."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class InvoiceLineInline(ComputedInline):
     model = InvoiceLine
-    extra = 0
-    can_delete = False
     fields = ("child_iin", "child", "setting", "tariff_kzt", "units", "amount_kzt")
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
-class InvoiceExclusionInline(admin.TabularInline):
+class InvoiceExclusionInline(ComputedInline):
     model = InvoiceExclusion
-    extra = 0
-    can_delete = False
     fields = ("visit_id_text", "child_iin", "date", "setting", "reason", "explanation")
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("why"))
     def explanation(self, obj: InvoiceExclusion) -> str:
