@@ -8,6 +8,8 @@ inserted in bulk too.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 from auditlog.cid import get_cid
@@ -23,6 +25,9 @@ from django.utils.encoding import smart_str
 from core.importing.plan import WRITE_ORDER, Change, Plan
 from monitoring.models import RegistryImport
 
+# Rows a statement writes at most: memory and the driver's work stay bounded whatever the size.
+WRITE_BATCH = 2000
+
 
 def _auto_now_fields(model: type[models.Model]) -> list[str]:
     return [
@@ -33,7 +38,8 @@ def _auto_now_fields(model: type[models.Model]) -> list[str]:
 def _write(model: type[models.Model], changes: list[Change], now: Any) -> None:
     created = [change.obj for change in changes if change.old is None]
     if created:
-        model._default_manager.bulk_create(created)
+        # Batches keep each statement (and the driver's quoting of it) a bounded size.
+        model._default_manager.bulk_create(created, batch_size=WRITE_BATCH)
         if any(obj.pk is None for obj in created):
             raise RuntimeError(f"the database returned no keys for new {model.__name__} rows")
     # One UPDATE per set of changed fields: only the fields that changed are written.
@@ -46,19 +52,19 @@ def _write(model: type[models.Model], changes: list[Change], now: Any) -> None:
             setattr(change.obj, name, now)
         by_fields[tuple(sorted(change.fields)) + tuple(touched)].append(change.obj)
     for fields, objs in by_fields.items():
-        model._default_manager.bulk_update(objs, list(fields))
+        model._default_manager.bulk_update(objs, list(fields), batch_size=WRITE_BATCH)
 
 
-def _log_entries(plan: Plan, *, actor: Any, label: str) -> list[LogEntry]:
+def _log_entries(plan: Plan, *, actor: Any, label: str) -> Iterator[LogEntry]:
+    """The audit entries of the written changes, made one at a time (written in batches)."""
     registered = [
         model for model in WRITE_ORDER if plan.changes.get(model) and auditlog.contains(model)
     ]
     if not registered:
-        return []
+        return
     content_types = ContentType.objects.get_for_models(*registered)
     cid = get_cid()
     actor = actor if getattr(actor, "is_authenticated", False) else None
-    entries = []
     for model in registered:
         for change in plan.changes.get(model, []):
             obj = change.obj
@@ -69,21 +75,18 @@ def _log_entries(plan: Plan, *, actor: Any, label: str) -> list[LogEntry]:
             )
             if change.old is not None and not diff:
                 continue
-            entries.append(
-                LogEntry(
-                    content_type=content_types[model],
-                    object_pk=smart_str(obj.pk),
-                    object_id=obj.pk if isinstance(obj.pk, int) else None,
-                    object_repr=smart_str(obj),
-                    action=LogEntry.Action.CREATE if change.old is None else LogEntry.Action.UPDATE,
-                    changes=diff,
-                    actor=actor,
-                    actor_email=getattr(actor, "email", None) or None,
-                    cid=cid,
-                    additional_data={"import": label},
-                )
+            yield LogEntry(
+                content_type=content_types[model],
+                object_pk=smart_str(obj.pk),
+                object_id=obj.pk if isinstance(obj.pk, int) else None,
+                object_repr=smart_str(obj),
+                action=LogEntry.Action.CREATE if change.old is None else LogEntry.Action.UPDATE,
+                changes=diff,
+                actor=actor,
+                actor_email=getattr(actor, "email", None) or None,
+                cid=cid,
+                additional_data={"import": label},
             )
-    return entries
 
 
 def _stamp_registry_imports(plan: Plan, *, actor: Any, label: str, now: Any) -> None:
@@ -107,5 +110,5 @@ def write_plan(plan: Plan, *, actor: Any, label: str) -> None:
         if changes:
             _write(model, changes, now)
     entries = _log_entries(plan, actor=actor, label=label)
-    if entries:
-        LogEntry.objects.bulk_create(entries)
+    while batch := list(islice(entries, WRITE_BATCH)):
+        LogEntry.objects.bulk_create(batch)

@@ -752,9 +752,8 @@ def test_ten_times_the_rows_take_the_same_statements(sample, tmp_path):
     # the reads and the kinds of writes do not grow with the rows
     small, large = statements(sample_run.captured_queries), statements(big_run.captured_queries)
     assert len(large) <= len(small) + 1, (len(small), len(large))
-    if connection.vendor != "sqlite":
-        # without a parameter limit every bulk write is one statement
-        assert len(big_run) <= len(sample_run) + 1, (len(sample_run), len(big_run))
+    # (writes go in batches of WRITE_BATCH rows on every database, so that memory and the
+    # driver's work per statement stay bounded: a batched write is counted once)
 
 
 # --- import-export resources --------------------------------------------------------------
