@@ -15,7 +15,6 @@ from core.audit import acting_as
 from core.errors import fail
 from core.roles import Role, ensure_role
 from providers.models import Provider
-from recipients.models import Child
 from services.models import Visit
 from tariffs.billing import facts, rules
 from tariffs.models import Invoice, InvoiceExclusion, InvoiceLine, InvoiceStatus
@@ -50,7 +49,8 @@ def bill_month(
     """
     first, last = month_bounds(month)
     visits = Visit.objects.filter(date__range=(first, last))
-    decisions = facts.decide_visits(visits)
+    known = facts.load(visits)
+    decisions = rules.decide(facts.candidates(visits), known)
     by_provider: dict[int, list[rules.Decision]] = defaultdict(list)
     for decision in decisions:
         by_provider[decision.visit.provider_id].append(decision)
@@ -87,9 +87,7 @@ def bill_month(
             for invoice in Invoice.objects.filter(month=first, provider_id__in=list(invoices))
         }
 
-    child_ids = {decision.visit.child_id for pk in invoices for decision in by_provider[pk]}
-    iins = dict(Child.objects.filter(pk__in=child_ids).values_list("pk", "iin"))
-    visit_pks = dict(visits.filter(provider_id__in=list(invoices)).values_list("visit_id", "pk"))
+    iins = {child_id: child.iin for child_id, child in known.children.items()}
     lines: list[InvoiceLine] = []
     exclusions: list[InvoiceExclusion] = []
     for pk, invoice in invoices.items():
@@ -103,7 +101,7 @@ def bill_month(
                 exclusions.append(
                     InvoiceExclusion(
                         invoice=invoice,
-                        visit_id=visit_pks[visit.visit_id],
+                        visit_id=visit.pk,
                         visit_id_text=visit.visit_id,
                         child_iin=iins[visit.child_id],
                         date=visit.date,

@@ -33,12 +33,19 @@ def candidates(visits: QuerySet[Visit]) -> list[Candidate]:
         visits.filter(status=VisitStatus.DONE)
         .order_by("visit_id")
         .values_list(
-            "visit_id", "child_id", "provider_id", "setting", "date", "start", "confirmation_method"
+            "visit_id",
+            "child_id",
+            "provider_id",
+            "setting",
+            "date",
+            "start",
+            "confirmation_method",
+            "pk",
         )
     )
     return [
-        Candidate(visit_id, child_id, provider_id, setting, day, start, bool(method))
-        for visit_id, child_id, provider_id, setting, day, start, method in rows.iterator(
+        Candidate(visit_id, child_id, provider_id, setting, day, start, bool(method), pk)
+        for visit_id, child_id, provider_id, setting, day, start, method, pk in rows.iterator(
             chunk_size=5000
         )
     ]
@@ -55,7 +62,7 @@ def load(visits: QuerySet[Visit]) -> Facts:
     for pk, iin, birth_date in Child.objects.filter(pk__in=child_ids).values_list(
         "pk", "iin", "birth_date"
     ):
-        children[pk] = by_iin[iin] = ChildFacts(birth_date=birth_date)
+        children[pk] = by_iin[iin] = ChildFacts(birth_date=birth_date, iin=iin)
     for child_id, issued_on, valid_until in Ipar.objects.filter(
         child_id__in=child_ids, home_services=True
     ).values_list("child_id", "issued_on", "valid_until"):

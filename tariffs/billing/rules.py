@@ -131,6 +131,7 @@ class ChildFacts:
     hospital: list[Period] = field(default_factory=list)
     sanatorium: list[Period] = field(default_factory=list)
     education: list[Period] = field(default_factory=list)
+    iin: str = ""  # for the invoice's files, not used by the rules
 
 
 @dataclass
@@ -160,6 +161,7 @@ class Candidate:
     date: datetime.date
     start: datetime.time
     confirmed: bool
+    pk: int = 0  # the visit's row, for storing the decision (not used by the rules)
 
 
 def exclusion_reason(visit: Candidate, facts: Facts) -> str | None:
