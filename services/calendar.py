@@ -62,7 +62,7 @@ def _replan(date: datetime.date, *, acting_user: Any) -> None:
     the head, not by the calendar. A plan someone logged by hand (no schedule slot), changed,
     confirmed or corrected is kept.
     """
-    from services.services import flag_overlaps, schedule_weekday_of
+    from services.services import flag_overlaps_on, schedule_weekday_of
     from services.tasks import visits_generate_task
 
     if date < timezone.localdate():
@@ -84,12 +84,7 @@ def _replan(date: datetime.date, *, acting_user: Any) -> None:
         with acting_as(acting_user):
             Visit.objects.filter(pk__in=[pk for pk, _child_id in found]).delete()
         # A removed plan may have been what another visit of the child's day overlapped.
-        for child_id in (
-            Visit.objects.filter(date=date, child_id__in=children, overlaps=True)
-            .values_list("child_id", flat=True)
-            .distinct()
-        ):
-            flag_overlaps(child_id=child_id, day=date)
+        flag_overlaps_on((child_id, date) for child_id in children)
     if weekday is not None:
         start = date.isoformat()
         transaction.on_commit(lambda: visits_generate_task.delay(start=start, days=1))

@@ -120,7 +120,6 @@ class VisitResource(ExchangeResource):
         super().after_import(dataset, result, **kwargs)
         if kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors():
             return
-        from services.services import flag_overlaps
+        from services.services import flag_overlaps_on
 
-        for child_id, day in sorted(self._days, key=lambda pair: (pair[0], pair[1])):
-            flag_overlaps(child_id=child_id, day=day)
+        flag_overlaps_on(self._days)

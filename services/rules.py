@@ -32,13 +32,6 @@ def visit_time_problem(start: datetime.time, end: datetime.time) -> tuple[str, s
     return None
 
 
-def intervals_overlap(
-    a_start: datetime.time, a_end: datetime.time, b_start: datetime.time, b_end: datetime.time
-) -> bool:
-    """Two visits overlap when one starts before the other ends (touching ends do not)."""
-    return a_start < b_end and b_start < a_end
-
-
 class SlotLike(Protocol):
     weekday: int
     setting: str

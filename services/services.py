@@ -282,8 +282,7 @@ def remove_untouched_plans(visits: Any) -> int:
     removed, _by_model = Visit.objects.filter(
         pk__in=list(stale.values_list("pk", flat=True))
     ).delete()
-    for child_id, day in pairs:
-        flag_overlaps(child_id=child_id, day=day)
+    flag_overlaps_on(pairs)
     return removed
 
 
@@ -423,6 +422,20 @@ def _check(visit: Visit) -> None:
 def flag_overlaps(*, child_id: int, day: datetime.date) -> None:
     """Flag the child's home and centre visits of one day that overlap in time (Alg. §14)."""
     flag_overlaps_in(Visit.objects.filter(child_id=child_id, date=day))
+
+
+def flag_overlaps_on(days: Iterable[tuple[int, datetime.date]]) -> int:
+    """The same for several (child, day) pairs at once: the children's visits of those days'
+    span, in the two statements of `flag_overlaps_in`, never a query per pair."""
+    pairs = set(days)
+    if not pairs:
+        return 0
+    dates = [day for _child, day in pairs]
+    return flag_overlaps_in(
+        Visit.objects.filter(
+            child_id__in={child for child, _day in pairs}, date__range=(min(dates), max(dates))
+        )
+    )
 
 
 def flag_overlaps_in(visits: Any) -> int:

@@ -1,6 +1,5 @@
 """import_dataset: a dataset of exchange files is checked whole, then written in one transaction."""
 
-import csv
 import datetime
 import io
 import os
@@ -38,6 +37,7 @@ from recipients.rules import name_key
 from services.models import Visit
 from tariffs.models import Tariff
 from tariffs.resources import TariffResource
+from tests.exchange_files import read_rows, set_cell, write_rows
 from tests.factories import UserFactory
 
 MAIN = Path(__file__).resolve().parents[2]
@@ -74,25 +74,6 @@ def dataset(sample, tmp_path):
 def _english_messages():
     with translation.override("en"):
         yield
-
-
-def read_rows(path):
-    with path.open(encoding="utf-8-sig", newline="") as file:
-        return list(csv.DictReader(file))
-
-
-def write_rows(path, rows, headers=None):
-    with path.open("w", encoding="utf-8", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=headers or list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-
-
-def set_cell(path, row, column, value):
-    """`row` counts as the report does: the header is row 1."""
-    rows = read_rows(path)
-    rows[row - 2][column] = value
-    write_rows(path, rows)
 
 
 def file_rows(directory, name):

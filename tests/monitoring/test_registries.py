@@ -1,6 +1,5 @@
 """The state registries: imported from files (the command and the admin's buttons), kept by IIN."""
 
-import csv
 import datetime
 import io
 import shutil
@@ -29,6 +28,7 @@ from monitoring.resources import (
     PersonRecordResource,
 )
 from recipients.models import Child
+from tests.exchange_files import read_rows, set_cell, write_rows
 from tests.factories import UserFactory, inspector, officer
 
 pytestmark = pytest.mark.django_db
@@ -69,25 +69,6 @@ def dataset(sample, tmp_path):
 def _english_messages():
     with translation.override("en"):
         yield
-
-
-def read_rows(path):
-    with path.open(encoding="utf-8-sig", newline="") as file:
-        return list(csv.DictReader(file))
-
-
-def write_rows(path, rows):
-    with path.open("w", encoding="utf-8", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-
-
-def set_cell(path, row, column, value):
-    """`row` counts as the report does: the header is row 1."""
-    rows = read_rows(path)
-    rows[row - 2][column] = value
-    write_rows(path, rows)
 
 
 def registry_files(directory):
