@@ -234,14 +234,21 @@ class Visit(models.Model):
             "The journal's id of the visit (exchange key; a client's id makes retries safe)."
         ),
     )
+    # No index of their own: the indexes on (child, date) and (provider, date) below serve
+    # lookups by either alone, and each index costs on every one of a half-year's inserts.
     child = models.ForeignKey(
-        "recipients.Child", verbose_name=_("child"), on_delete=models.PROTECT, related_name="visits"
+        "recipients.Child",
+        verbose_name=_("child"),
+        on_delete=models.PROTECT,
+        related_name="visits",
+        db_index=False,
     )
     provider = models.ForeignKey(
         "providers.Provider",
         verbose_name=_("provider"),
         on_delete=models.PROTECT,
         related_name="visits",
+        db_index=False,
     )
     setting = models.CharField(_("setting"), max_length=10, choices=Setting.choices)
     date = models.DateField(_("date"))
@@ -325,7 +332,10 @@ class Visit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.visit_id} {self.date:%d.%m.%Y} {self.get_setting_display()}"
+        # The key and the day name a visit. No translated words: an import names (in its audit
+        # entries) hundreds of thousands of visits, and reading the language costs each time.
+        day = self.date
+        return f"{self.visit_id} {day.day:02d}.{day.month:02d}.{day.year}"
 
     @property
     def is_confirmed(self) -> bool:

@@ -8,6 +8,7 @@ to text, so the import, the admin's import-export buttons and the exports agree 
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from decimal import Decimal
 from typing import Any
@@ -39,6 +40,8 @@ def cell_text(value: Any, *, identifier: bool = False) -> str:
     `HH:MM`, a whole number written as 12.0 becomes "12", and an IIN or BIN that came as a
     number gets back the leading zeros the spreadsheet dropped (`identifier=True`).
     """
+    if type(value) is str:  # a CSV cell: by far the most common, so tested first
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -97,13 +100,31 @@ class Text(Parser):
         return ""
 
 
+@functools.lru_cache(maxsize=4096)
+def _iso_date(text: str) -> datetime.date | None:
+    """A file repeats a few hundred dates over and over: each is read once."""
+    if _ISO_DATE.fullmatch(text):
+        try:
+            return datetime.date.fromisoformat(text)
+        except ValueError:
+            pass
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _time_of_day(text: str) -> datetime.time | None:
+    if _TIME.fullmatch(text):
+        hours, minutes = (int(part) for part in text.split(":"))
+        if hours < 24 and minutes < 60:
+            return datetime.time(hours, minutes)
+    return None
+
+
 class Date(Parser):
     def parse(self, text: str) -> datetime.date:
-        if _ISO_DATE.fullmatch(text):
-            try:
-                return datetime.date.fromisoformat(text)
-            except ValueError:
-                pass
+        value = _iso_date(text)
+        if value is not None:
+            return value
         raise CellError(
             "invalid_date",
             _("'%(value)s' is not a valid date (expected YYYY-MM-DD)") % {"value": text},
@@ -117,10 +138,9 @@ class Time(Parser):
     """A time of day written HH:MM (24 h)."""
 
     def parse(self, text: str) -> datetime.time:
-        if _TIME.fullmatch(text):
-            hours, minutes = (int(part) for part in text.split(":"))
-            if hours < 24 and minutes < 60:
-                return datetime.time(hours, minutes)
+        value = _time_of_day(text)
+        if value is not None:
+            return value
         raise CellError(
             "invalid_time",
             _("'%(value)s' is not a valid time (expected HH:MM, 24 h)") % {"value": text},
@@ -145,6 +165,10 @@ class YesNo(Parser):
         return "yes" if value else "no"
 
 
+# The children and providers of a file recur on many rows: each number is checked once.
+_identifier_problem = functools.lru_cache(maxsize=65536)(identifier_problem)
+
+
 class Identifier(Parser):
     """A 12-digit IIN or BIN with the check digit of domain.md §4 (codes of core.validators)."""
 
@@ -154,7 +178,7 @@ class Identifier(Parser):
         self.kind = kind  # "iin" or "bin": the prefix of the error code
 
     def parse(self, text: str) -> str:
-        problem = identifier_problem(text)
+        problem = _identifier_problem(text)
         if problem is not None:
             label = _("IIN") if self.kind == "iin" else _("BIN")
             raise CellError(f"{self.kind}_{problem}", str(MESSAGES[problem] % {"label": label}))
@@ -166,10 +190,11 @@ class Choice(Parser):
 
     def __init__(self, choices: type[models.TextChoices], what: str | Promise) -> None:
         self.values = [str(value) for value in choices.values]
+        self.known = frozenset(self.values)
         self.what = what
 
     def parse(self, text: str) -> str:
-        if text not in self.values:
+        if text not in self.known:
             raise CellError("unknown_code", self.unknown(text))
         return text
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import copy
 import datetime
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, models
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from core.importing.report import FileSummary, RowError
@@ -110,20 +112,27 @@ _REGISTRY_STATE = {
 }
 
 
-def load_state(files: Mapping[str, ParsedFile]) -> DatabaseState:
-    """One query per table, whatever the number of rows (`in_bulk` on the exchange keys)."""
+def load_state(
+    files: Mapping[str, ParsedFile], state: DatabaseState | None = None
+) -> DatabaseState:
+    """One query per table, whatever the number of rows (`in_bulk` on the exchange keys).
+
+    With `state` (a file read in chunks), only the providers and children `state` does not hold
+    yet are read and added to it, and the visits read replace those of the previous chunk.
+    """
 
     def keys(name: str, column: str) -> set[Any]:
         return files[name].values(column) if name in files else set()
 
-    state = DatabaseState()
+    if state is None:
+        state = DatabaseState()
     bins = (
         keys("providers", "bin")
         | keys("enrollments", "provider_bin")
         | keys("visits", "provider_bin")
-    )
+    ) - state.providers.keys()
     if bins:
-        state.providers = Provider.objects.in_bulk(bins, field_name="bin")
+        state.providers.update(Provider.objects.in_bulk(bins, field_name="bin"))
     iins = (
         keys("children", "iin")
         | keys("ipar", "child_iin")
@@ -133,9 +142,9 @@ def load_state(files: Mapping[str, ParsedFile]) -> DatabaseState:
         | keys("registry_persons", "iin")
         | keys("registry_health", "iin")
         | keys("registry_education", "iin")
-    )
+    ) - state.children.keys()
     if iins:
-        state.children = Child.objects.in_bulk(iins, field_name="iin")
+        state.children.update(Child.objects.in_bulk(iins, field_name="iin"))
     if "tariffs" in files:
         state.tariffs = list(Tariff.objects.filter(setting__in=keys("tariffs", "setting")))
     numbers = keys("ipar", "number")
@@ -147,8 +156,7 @@ def load_state(files: Mapping[str, ParsedFile]) -> DatabaseState:
             "child", "provider", "application__child"
         ).in_bulk(decisions, field_name="decision_number")
     visit_ids = keys("visits", "visit_id")
-    if visit_ids:
-        state.visits = Visit.objects.in_bulk(visit_ids, field_name="visit_id")
+    state.visits = _by_key(Visit, "visit_id", visit_ids) if visit_ids else {}
     child_ids = [state.children[iin].pk for iin in keys("children", "iin") if iin in state.children]
     if child_ids:
         state.representatives = {
@@ -172,6 +180,17 @@ def load_state(files: Mapping[str, ParsedFile]) -> DatabaseState:
     return state
 
 
+def _by_key(model: type[models.Model], field: str, values: set[str]) -> dict[str, Any]:
+    """`in_bulk(values, field_name=field)`; on PostgreSQL the values go as one array parameter
+    (thousands of `IN` literals would be quoted and parsed one by one)."""
+    if connection.vendor != "postgresql":
+        return model._default_manager.in_bulk(values, field_name=field)
+    array = RawSQL("SELECT unnest(%s::text[])", [sorted(values)])
+    return {
+        getattr(obj, field): obj for obj in model._default_manager.filter(**{f"{field}__in": array})
+    }
+
+
 def _with_iins(model: type[models.Model], iins: set[str]) -> Iterable[Any]:
     """The model's rows for `iins`: one query, split (as `in_bulk` does) only where the database
     takes a limited number of parameters (SQLite: 999 for Django)."""
@@ -185,20 +204,33 @@ def _error(file: ParsedFile, row: ParsedRow, column: str, code: str, message: st
     return RowError(file.source, row.number, column, code, message)
 
 
-def check_dataset(files: Mapping[str, ParsedFile], state: DatabaseState) -> list[RowError]:
-    """Checks across rows, files and the database: keys, references, ИПАР and decision owners."""
+def check_dataset(
+    files: Mapping[str, ParsedFile],
+    state: DatabaseState,
+    *,
+    earlier: Mapping[str, ParsedFile] | None = None,
+    first_rows: dict[str, dict[Any, int]] | None = None,
+) -> list[RowError]:
+    """Checks across rows, files and the database: keys, references, ИПАР and decision owners.
+
+    A file read in chunks is checked chunk by chunk: `earlier` holds the dataset's other files
+    (references may name their rows) and `first_rows` the keys of the chunks already checked
+    (file name → key → its first row), kept from one call to the next.
+    """
+    earlier = earlier or {}
+    first_rows = {} if first_rows is None else first_rows
     errors: list[RowError] = []
-    for file in files.values():
-        errors.extend(_repeated_keys(file))
+    for name, file in files.items():
+        errors.extend(_repeated_keys(file, first_rows.setdefault(name, {})))
     for (name, column), target in REFERENCES.items():
         if name not in files:
             continue
-        known = set(getattr(state, target))
-        if target in files:
-            known |= files[target].values(files[target].spec.key[0])
+        known = getattr(state, target)
+        target_file = files.get(target) or earlier.get(target)
+        in_dataset = target_file.values(target_file.spec.key[0]) if target_file else set()
         for row in files[name].rows:
             value = row.values.get(column)
-            if value and value not in known:
+            if value and value not in known and value not in in_dataset:
                 errors.append(
                     _error(
                         files[name],
@@ -218,13 +250,14 @@ def check_dataset(files: Mapping[str, ParsedFile], state: DatabaseState) -> list
     return errors
 
 
-def _repeated_keys(file: ParsedFile) -> Iterable[RowError]:
-    first_row: dict[tuple[Any, ...], int] = {}
+def _repeated_keys(file: ParsedFile, first_row: dict[Any, int]) -> Iterable[RowError]:
+    single = len(file.spec.key) == 1  # kept bare, not in a tuple: a big file keeps many keys
     for row in file.rows:
         key = row.key(file.spec)
         if key is None:
             continue
-        if key in first_row:
+        seen = key[0] if single else key
+        if seen in first_row:
             yield _error(
                 file,
                 row,
@@ -234,11 +267,11 @@ def _repeated_keys(file: ParsedFile) -> Iterable[RowError]:
                 % {
                     "key": file.spec.key_label,
                     "value": " ".join(_show(part) for part in key),
-                    "first": first_row[key],
+                    "first": first_row[seen],
                 },
             )
         else:
-            first_row[key] = row.number
+            first_row[seen] = row.number
 
 
 def _show(value: Any) -> str:
@@ -381,6 +414,49 @@ def _differences(obj: models.Model, values: Mapping[str, Any]) -> set[str]:
     return changed
 
 
+@functools.cache
+def _constructor(model: type[models.Model]) -> tuple[dict[str, int], list[Any], list[int]]:
+    """How `_new` builds a `model`: each field's position (by name and by attname), the default
+    values, and the positions whose default is made anew for each object (a list, a dict)."""
+    fields = model._meta.concrete_fields
+    positions: dict[str, int] = {}
+    for index, model_field in enumerate(fields):
+        positions[model_field.name] = positions[model_field.attname] = index
+    defaults: list[Any] = []
+    fresh: list[int] = []
+    for index, model_field in enumerate(fields):
+        if model_field.has_default() and callable(model_field.default):
+            fresh.append(index)
+            defaults.append(None)
+        else:
+            defaults.append(model_field.get_default())
+    return positions, defaults, fresh
+
+
+def _new(model: type[models.Model], values: Mapping[str, Any]) -> models.Model:
+    """`model(**values)`, through Django's positional constructor (the one `from_db` uses):
+    an import makes hundreds of thousands of objects, and the keyword path costs three times
+    as much. A related object is given by its key and kept as the cached related object,
+    so that its key is read at write time (it may be written just before) and naming the
+    object needs no query."""
+    positions, defaults, fresh = _constructor(model)
+    args = list(defaults)
+    fields = model._meta.concrete_fields
+    for index in fresh:
+        args[index] = fields[index].get_default()
+    related: list[tuple[Any, models.Model]] = []
+    for name, value in values.items():
+        index = positions[name]
+        if isinstance(value, models.Model) and fields[index].is_relation:
+            related.append((fields[index], value))
+            value = value.pk
+        args[index] = value
+    obj = model(*args)
+    for model_field, value in related:
+        model_field.set_cached_value(obj, value)
+    return obj
+
+
 class _Planner:
     def __init__(self, state: DatabaseState) -> None:
         self.state = state
@@ -395,7 +471,7 @@ class _Planner:
         values: dict[str, Any],
     ) -> tuple[Any, str]:
         if existing is None:
-            obj = model(**values)
+            obj = _new(model, values)
             self.plan.changes[model].append(Change(obj, None))
             return obj, CREATED
         changed = _differences(existing, values)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.utils.translation import gettext as _
 
@@ -29,7 +29,7 @@ class Table:
     name: str  # "children"
     source: str  # "children.csv"
     headers: list[str]
-    rows: list[Row]
+    rows: list[Row] | Iterator[Row]  # an iterator, read once, for a file read lazily
 
 
 @dataclass(frozen=True)
@@ -37,25 +37,29 @@ class SourceFile:
     name: str
     source: str
     format: str
-    content: Callable[[], bytes]
+    open: Callable[[], BinaryIO]  # a binary stream from the start, opened when needed
+
+    def content(self) -> bytes:
+        with self.open() as stream:
+            return stream.read()
 
 
-def _content_of(value: Any) -> Callable[[], bytes]:
-    """Bytes, text, a path or an open file (binary or text), read when needed."""
+def _opener_of(value: Any) -> Callable[[], BinaryIO]:
+    """Bytes, text, a path or an open file (binary or text), as a binary stream."""
 
-    def read() -> bytes:
+    def open_() -> BinaryIO:
+        if isinstance(value, Path):
+            return value.open("rb")
         data = value
-        if isinstance(data, Path):
-            return data.read_bytes()
         if hasattr(data, "read"):
             if hasattr(data, "seek"):
                 data.seek(0)
             data = data.read()
         if isinstance(data, str):
-            return data.encode("utf-8")
-        return bytes(data)
+            data = data.encode("utf-8")
+        return io.BytesIO(bytes(data))
 
-    return read
+    return open_
 
 
 def locate_files(
@@ -69,11 +73,11 @@ def locate_files(
     `directory` is a folder or a mapping of file names to their contents (uploads).
     """
     if isinstance(directory, Path):
-        entries: dict[str, Callable[[], bytes]] = {
-            path.name: _content_of(path) for path in sorted(directory.iterdir()) if path.is_file()
+        entries: dict[str, Callable[[], BinaryIO]] = {
+            path.name: _opener_of(path) for path in sorted(directory.iterdir()) if path.is_file()
         }
     else:
-        entries = {name: _content_of(value) for name, value in directory.items()}
+        entries = {name: _opener_of(value) for name, value in directory.items()}
 
     found: dict[str, list[SourceFile]] = {}
     skipped: list[SkippedFile] = []
@@ -115,8 +119,24 @@ def _file_error(source: str, code: str, message: str) -> RowError:
 
 
 def read_source(
-    source: SourceFile, *, identifier_columns: Collection[str]
+    source: SourceFile, *, identifier_columns: Collection[str], lazy: bool = False
 ) -> tuple[Table | None, list[RowError]]:
+    """The file as a table. With `lazy`, a CSV file's rows are read as they are iterated (once),
+    and problems found on the way are appended to the returned list of errors then."""
+    if source.format == "csv" and lazy:
+        try:
+            stream = source.open()
+        except OSError as exc:
+            return None, [_file_error(source.source, "unreadable", _("cannot be read: %s") % exc)]
+        errors: list[RowError] = []
+        return build_table(
+            source.name,
+            source.source,
+            _csv_records(stream, source.source, errors),
+            identifier_columns=identifier_columns,
+            lazy=True,
+            errors=errors,
+        )
     try:
         data = source.content()
     except OSError as exc:
@@ -125,14 +145,25 @@ def read_source(
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            return None, [
-                _file_error(source.source, "not_utf8", _("is not UTF-8 text; save it as CSV UTF-8"))
-            ]
+            return None, [_not_utf8(source.source)]
         records: Iterable[Iterable[Any]] = csv.reader(io.StringIO(text, newline=""))
         return build_table(
             source.name, source.source, records, identifier_columns=identifier_columns
         )
     return _read_xlsx(source, data, identifier_columns)
+
+
+def _not_utf8(source: str) -> RowError:
+    return _file_error(source, "not_utf8", _("is not UTF-8 text; save it as CSV UTF-8"))
+
+
+def _csv_records(stream: BinaryIO, source: str, errors: list[RowError]) -> Iterator[list[str]]:
+    """The records of a CSV file decoded as they are read; bytes that are not UTF-8 end it."""
+    with stream:
+        try:
+            yield from csv.reader(io.TextIOWrapper(stream, encoding="utf-8-sig", newline=""))
+        except UnicodeDecodeError:
+            errors.append(_not_utf8(source))
 
 
 def _read_xlsx(
@@ -167,22 +198,29 @@ def build_table(
     records: Iterable[Iterable[Any]],
     *,
     identifier_columns: Collection[str],
+    lazy: bool = False,
+    errors: list[RowError] | None = None,
 ) -> tuple[Table | None, list[RowError]]:
     """A table of text cells from the header record and the data records.
 
-    Used for files and for the tablib datasets of the admin's import buttons alike.
+    Used for files and for the tablib datasets of the admin's import buttons alike. With `lazy`
+    the rows are read as the table's `rows` are iterated, and their problems are appended then
+    to the returned list of errors (`errors`, when given, is that list).
     """
+    errors = [] if errors is None else errors
     iterator = iter(records)
     header_record = next(iterator, None)
     if header_record is None:
-        return None, [_file_error(source, "empty", _("is empty: the header row is missing"))]
+        errors.append(_file_error(source, "empty", _("is empty: the header row is missing")))
+        return None, errors
     headers = [cell_text(value).lower() for value in header_record]
     while headers and not headers[-1]:
         headers.pop()
-    errors: list[RowError] = []
     seen: set[str] = set()
+    repeated = False
     for header in headers:
         if header and header in seen:
+            repeated = True
             errors.append(
                 RowError(
                     source,
@@ -193,11 +231,26 @@ def build_table(
                 )
             )
         seen.add(header)
-    if errors:
+    if repeated:
         return None, errors
+    rows = _rows(iterator, headers, source, frozenset(identifier_columns), errors)
+    return Table(
+        name,
+        source,
+        [header for header in headers if header],
+        rows if lazy else list(rows),
+    ), errors
 
-    rows: list[Row] = []
-    for number, record in enumerate(iterator, start=2):
+
+def _rows(
+    records: Iterator[Iterable[Any]],
+    headers: list[str],
+    source: str,
+    identifier_columns: frozenset[str],
+    errors: list[RowError],
+) -> Iterator[Row]:
+    identifiers = [header in identifier_columns for header in headers]
+    for number, record in enumerate(records, start=2):
         values = list(record)
         extra = [value for value in values[len(headers) :] if cell_text(value)]
         if extra:
@@ -213,11 +266,10 @@ def build_table(
             )
             continue
         cells = {
-            header: cell_text(value, identifier=header in identifier_columns)
-            for header, value in zip(headers, values, strict=False)
+            header: cell_text(value, identifier=identifier)
+            for header, identifier, value in zip(headers, identifiers, values, strict=False)
             if header
         }
         if not any(cells.values()):
             continue  # a blank line, or the empty tail of a sheet
-        rows.append(Row(number, cells))
-    return Table(name, source, [header for header in headers if header], rows), errors
+        yield Row(number, cells)

@@ -27,7 +27,7 @@ from core.importing.cells import (
     Time,
     YesNo,
 )
-from core.importing.reading import Table
+from core.importing.reading import Row, Table
 from core.importing.report import RowError
 from monitoring.models import CorrectionKind, EducationCorrection, HealthStay, HealthStayKind
 from providers.models import LegalForm, Provider, Sector
@@ -387,35 +387,37 @@ def parse_table(spec: FileSpec, table: Table) -> tuple[list[ParsedRow], list[Row
     errors = missing_columns(spec, table)
     if errors:
         return [], errors
+    return parse_rows(spec, table.source, table.rows)
+
+
+def parse_rows(
+    spec: FileSpec, source: str, rows: Iterable[Row]
+) -> tuple[list[ParsedRow], list[RowError]]:
+    """`parse_table` for some rows of a table whose columns are known to be all there."""
+    errors: list[RowError] = []
     parsed: list[ParsedRow] = []
-    for row in table.rows:
+    columns = [(column.name, column.parser, column.required) for column in spec.columns]
+    for row in rows:
+        cells = row.cells
         values: dict[str, Any] = {}
         row_errors: list[RowError] = []
-        for column in spec.columns:
-            text = row.cells.get(column.name, "")
+        for name, parser, required in columns:
+            text = cells.get(name, "")
             if not text:
-                if column.required:
+                if required:
                     row_errors.append(
-                        RowError(
-                            table.source,
-                            row.number,
-                            column.name,
-                            "required",
-                            _("a value is required"),
-                        )
+                        RowError(source, row.number, name, "required", _("a value is required"))
                     )
                 else:
-                    values[column.name] = column.parser.empty()
+                    values[name] = parser.empty()
                 continue
             try:
-                values[column.name] = column.parser.parse(text)
+                values[name] = parser.parse(text)
             except CellError as exc:
-                row_errors.append(
-                    RowError(table.source, row.number, column.name, exc.code, exc.message)
-                )
+                row_errors.append(RowError(source, row.number, name, exc.code, exc.message))
         for check in spec.checks:
             for column_name, code, message in check(values):
-                row_errors.append(RowError(table.source, row.number, column_name, code, message))
+                row_errors.append(RowError(source, row.number, column_name, code, message))
         errors.extend(row_errors)
         parsed.append(ParsedRow(row.number, values, valid=not row_errors))
     return parsed, errors

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 import tablib
+from auditlog.diff import model_instance_diff
 from auditlog.models import LogEntry
+from auditlog.registry import auditlog
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -20,6 +22,8 @@ from django.utils import translation
 from openpyxl import Workbook
 
 from core.importing import FILE_SPECS, cell_text, dataset_import
+from core.importing.plan import WRITE_ORDER
+from core.importing.service import CHUNK_ROWS
 from core.validators import check_digit
 from monitoring.models import EducationCorrection, HealthStay, PersonRecord
 from providers.models import Provider
@@ -562,6 +566,36 @@ def test_each_created_object_gets_an_audit_entry_of_the_import(sample):
     assert created.object_repr == child.full_name
 
 
+def test_the_audit_entries_of_created_rows_are_what_auditlog_would_write(sample):
+    # The import builds them without auditlog's generic diff (and writes them with COPY on
+    # PostgreSQL): for every kind of object it creates they must be what auditlog makes.
+    user = UserFactory(email="officer@example.kz")
+
+    dataset_import(directory=sample, acting_user=user)
+
+    checked = 0
+    for model in WRITE_ORDER:
+        if not auditlog.contains(model):
+            continue
+        objects = list(model.objects.all())
+        assert objects, model
+        entries = {
+            entry.object_pk: entry
+            for entry in LogEntry.objects.get_for_model(model).filter(action=LogEntry.Action.CREATE)
+        }
+        assert len(entries) == len(objects), model
+        for obj in objects:
+            entry = entries[str(obj.pk)]
+            expected = {name: list(pair) for name, pair in model_instance_diff(None, obj).items()}
+            assert entry.changes == expected, (model, obj.pk)
+            assert entry.object_repr == str(obj)
+            assert entry.object_id == obj.pk
+            assert (entry.actor_id, entry.actor_email) == (user.pk, "officer@example.kz")
+            assert entry.additional_data == {"import": "sample-data"}
+            checked += 1
+    assert checked == LogEntry.objects.filter(additional_data__import="sample-data").count()
+
+
 def test_a_changed_row_is_updated_in_place_and_audited(sample, dataset):
     dataset_import(directory=sample)
     user = UserFactory()
@@ -730,9 +764,13 @@ def test_ten_times_the_rows_take_the_same_statements(sample, tmp_path):
 
     assert report.ok, [str(error) for error in report.errors[:5]]
     assert all(s.created == s.rows == 10 * file_rows(sample, s.name) for s in report.files)
-    # the reads and the kinds of writes do not grow with the rows
+    # The reads and the kinds of writes do not grow with the rows, but for the visits file,
+    # read in chunks of CHUNK_ROWS rows: three statements a chunk (read, write, audit).
     small, large = statements(sample_run.captured_queries), statements(big_run.captured_queries)
-    assert len(large) <= len(small) + 1, (len(small), len(large))
+    visits = file_rows(sample, "visits")
+    extra_chunks = -(-10 * visits // CHUNK_ROWS) - -(-visits // CHUNK_ROWS)
+    assert extra_chunks >= 2  # the big file is read in several chunks
+    assert len(large) <= len(small) + 1 + 3 * extra_chunks, (len(small), len(large))
     # (writes go in batches of WRITE_BATCH rows on every database, so that memory and the
     # driver's work per statement stay bounded: a batched write is counted once)
 
@@ -977,3 +1015,114 @@ def test_imported_home_and_centre_visits_that_overlap_are_flagged(dataset):
     flagged = set(Visit.objects.filter(overlaps=True).values_list("visit_id", flat=True))
     assert {"V-0000005", "V-OVERLAP"} <= flagged
     assert not Visit.objects.filter(visit_id="V-0000004", overlaps=True).exists()
+
+
+# --- the visits file, read in chunks -----------------------------------------------------
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """Chunks of 100 rows: the sample's 1 134 visits are read, checked and written in 12."""
+    monkeypatch.setattr("core.importing.service.CHUNK_ROWS", 100)
+    return 100
+
+
+def test_visits_read_in_chunks_are_all_written_once(sample, small_chunks):
+    report = dataset_import(directory=sample)
+
+    assert report.ok and report.written
+    summary = next(s for s in report.files if s.name == "visits")
+    assert summary.rows == summary.created == file_rows(sample, "visits") > 10 * small_chunks
+    rows = read_rows(sample / "visits.csv")
+    stored = dict(Visit.objects.values_list("visit_id", "child__iin"))
+    assert stored == {row["visit_id"]: row["child_iin"] for row in rows}
+    # one audit entry per visit, attributed to the import
+    imported = LogEntry.objects.get_for_model(Visit).filter(additional_data__import="sample-data")
+    assert imported.count() == len(rows)
+
+
+def test_a_bad_visit_in_the_last_chunk_rolls_back_the_chunks_written_before(dataset, small_chunks):
+    # Given a dataset whose only bad row is the last visit, twelve chunks after the first
+    path = dataset / "visits.csv"
+    last = len(read_rows(path)) + 1
+    set_cell(path, last, "end", "25:00")
+    entries = LogEntry.objects.count()
+
+    report = dataset_import(directory=dataset)
+
+    # Then it is refused and nothing stays: neither the other files nor the earlier chunks
+    assert {(e.file, e.row, e.code) for e in report.errors} == {
+        ("visits.csv", last, "invalid_time")
+    }
+    assert not report.written
+    assert counts() == NOTHING
+    assert LogEntry.objects.count() == entries
+
+
+def test_every_refused_row_of_every_chunk_is_listed(dataset, small_chunks):
+    path = dataset / "visits.csv"
+    rows = read_rows(path)
+    rows[150]["visit_id"] = rows[3]["visit_id"]  # a key repeated in another chunk
+    rows[700]["setting"] = "pool"
+    write_rows(path, rows)
+    with path.open("a", encoding="utf-8") as file:  # a row with a cell too many, at the end
+        file.write(",".join([*rows[0].values(), "extra"]) + "\n")
+
+    report = dataset_import(directory=dataset)
+
+    assert refused(report) == {
+        ("visits.csv", 152, "visit_id", "repeated_key"),
+        ("visits.csv", 702, "setting", "unknown_code"),
+        ("visits.csv", len(rows) + 2, "", "extra_cells"),
+    }
+    repeated = next(e for e in report.errors if e.code == "repeated_key")
+    assert "row 5 has it already" in repeated.message
+    assert counts() == NOTHING
+
+
+def test_a_refused_children_file_still_gets_every_visit_checked(dataset, small_chunks):
+    # A child refused in children.csv is still "earlier in this dataset" for the visits: only
+    # the child's row is reported, not each of its visits, and a bad visit is reported too.
+    set_cell(dataset / "children.csv", 2, "sex", "X")
+    set_cell(dataset / "visits.csv", 900, "date", "2026-02-30")
+
+    report = dataset_import(directory=dataset)
+
+    assert {(e.file, e.row, e.code) for e in report.errors} == {
+        ("children.csv", 2, "unknown_code"),
+        ("visits.csv", 900, "invalid_date"),
+    }
+    assert counts() == NOTHING
+
+
+def test_a_visits_file_that_is_not_utf8_is_refused_and_nothing_written(dataset, small_chunks):
+    path = dataset / "visits.csv"
+    path.write_bytes(path.read_bytes() + "V-X,Ошибка\n".encode("cp1251"))
+
+    report = dataset_import(directory=dataset)
+
+    assert ("visits.csv", None, "not_utf8") in {(e.file, e.row, e.code) for e in report.errors}
+    assert counts() == NOTHING
+
+
+def test_a_dry_run_in_chunks_counts_without_writing(sample, small_chunks):
+    report = dataset_import(directory=sample, dry_run=True)
+
+    assert report.ok and not report.written
+    summary = next(s for s in report.files if s.name == "visits")
+    assert summary.created == summary.rows == file_rows(sample, "visits")
+    assert counts() == NOTHING
+
+
+def test_visits_read_in_chunks_update_in_place(dataset, small_chunks):
+    dataset_import(directory=dataset)
+    set_cell(dataset / "visits.csv", 800, "status", "missed")
+    changed = read_rows(dataset / "visits.csv")[798]["visit_id"]
+
+    report = dataset_import(directory=dataset)
+
+    summary = next(s for s in report.files if s.name == "visits")
+    assert (summary.created, summary.updated) == (0, 1)
+    assert Visit.objects.get(visit_id=changed).status == "missed"
+    entry = LogEntry.objects.get_for_object(Visit.objects.get(visit_id=changed)).latest("pk")
+    assert entry.changes_dict["status"] == ["done", "missed"]
