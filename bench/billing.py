@@ -60,6 +60,7 @@ MONTH_SECONDS = 3.0
 HALF_YEAR_SECONDS = 15.0
 VISITS_PER_SECOND = 10_000
 PEAK_MB = 400
+RECONCILE_SECONDS = 30.0
 LINEAR = 12.0  # ten times the data may cost at most this many times as much ("linear")
 
 
@@ -534,6 +535,32 @@ def step_bill() -> dict[str, Any]:
     return result
 
 
+def step_reconcile() -> dict[str, Any]:
+    """The reconciliation job over the whole half-year, as the Celery task runs it."""
+    from django.db.models import Count
+
+    from reconciliation.models import Finding, ReconciliationRun
+    from reconciliation.services import run_reconciliation
+
+    result: dict[str, Any] = {"baseline_mb": _peak_mb()}
+    run = ReconciliationRun.objects.create(period_start=FIRST_DAY, period_end=LAST_DAY)
+    counter = QueryCounter()
+    with connection.execute_wrapper(counter):
+        started = time.perf_counter()
+        run_reconciliation(run_id=run.pk)
+        result["seconds"] = time.perf_counter() - started
+    run.refresh_from_db()
+    result.update(
+        queries=counter.count,
+        peak_mb=_peak_mb(),
+        status=run.status,
+        visits=run.visits_checked,
+        found=run.found,
+        kinds=dict(Finding.objects.values_list("kind").annotate(n=Count("pk"))),
+    )
+    return result
+
+
 def _run_step(*arguments: str) -> dict[str, Any]:
     """Run one step in a fresh interpreter; it writes its figures as JSON to a file."""
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
@@ -552,10 +579,15 @@ def _row(what: str, seconds: float, queries: int, peak: float, rate: str, verdic
 
 
 def _verdict(value: float, target: float, unit: str, *, at_least: bool = False) -> str:
+    """The targets are the issue's, for PostgreSQL: on another database a miss is reported
+    without failing the benchmark (SQLite is the development default, not production)."""
     good = value >= target if at_least else value <= target
     if good:
         return "ok"
-    return f"SLOW (target {'≥' if at_least else '<'} {_n(target)}{unit})"
+    target_text = f"target {'≥' if at_least else '<'} {_n(target)}{unit}"
+    if connection.vendor != "postgresql":
+        return f"over ({target_text}, for PostgreSQL)"
+    return f"SLOW ({target_text})"
 
 
 def _n(number: float) -> str:
@@ -569,6 +601,7 @@ class Run:
     generated_seconds: float
     imported: dict[str, Any]
     billed: dict[str, Any]
+    reconciled: dict[str, Any]
 
     @property
     def import_seconds(self) -> float:
@@ -609,7 +642,9 @@ def measure(scale: int, folder: Path, *, first: int) -> Run:
     imported = _run_step("import", str(folder))
     print(f"×{scale}: imported in {imported['seconds']:.1f} s; billing six months…", flush=True)
     billed = _run_step("bill")
-    return Run(scale, dataset, generated, imported, billed)
+    print(f"×{scale}: billed; reconciling the half-year…", flush=True)
+    reconciled = _run_step("reconcile")
+    return Run(scale, dataset, generated, imported, billed, reconciled)
 
 
 def _growth(cost: float, base_cost: float) -> str:
@@ -677,6 +712,24 @@ def report(run: Run, base: Run | None) -> None:
         f"{_n(run.candidates / run.half_year_seconds)} visits/s",
         verdict,
     )
+    reconciled = run.reconciled
+    if base is None:
+        verdict = _verdict(reconciled["seconds"], RECONCILE_SECONDS, " s")
+        memory = _verdict(reconciled["peak_mb"], PEAK_MB, " MB")
+        verdict = verdict if memory == "ok" else f"{verdict}; memory {memory}"
+    else:
+        verdict = _growth(
+            reconciled["seconds"] / reconciled["visits"],
+            base.reconciled["seconds"] / base.reconciled["visits"],
+        )
+    _row(
+        f"reconciliation, the half-year{label} ({_n(reconciled['found'])} findings)",
+        reconciled["seconds"],
+        reconciled["queries"],
+        reconciled["peak_mb"],
+        f"{_n(reconciled['visits'] / reconciled['seconds'])} visits/s",
+        verdict,
+    )
 
 
 def main() -> int:
@@ -741,13 +794,16 @@ def main() -> int:
     print()
     reasons = Counter(base.billed["reasons"]).most_common()
     print("Exclusions of the half-year: " + ", ".join(f"{r} {_n(n)}" for r, n in reasons))
+    kinds = sorted(base.reconciled["kinds"].items())
+    print("Findings of the half-year: " + ", ".join(f"{k} {_n(n)}" for k, n in kinds))
     return 1 if any("SLOW" in row[5] for row in ROWS) else 0
 
 
 def _step(arguments: list[str]) -> None:
     out = Path(arguments[arguments.index("--out") + 1])
     name = arguments[1]
-    result = step_import(arguments[2]) if name == "import" else step_bill()
+    steps = {"bill": step_bill, "reconcile": step_reconcile}
+    result = step_import(arguments[2]) if name == "import" else steps[name]()
     out.write_text(json.dumps(result), encoding="utf-8")
 
 

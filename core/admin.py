@@ -65,13 +65,15 @@ def service_action(
     call: Callable[[Any, dict[str, Any], Any], Any],
     permission: str = "change",
     precheck: Callable[[Any], Any] | None = None,
+    warn: Callable[[Any], Any] | None = None,
 ) -> Callable[..., HttpResponse | None]:
     """An admin action that calls a service once per selected object.
 
     With a form, the action first shows an intermediate page (decision number, reasons, …).
     `precheck` names, before that page, the objects the action cannot apply to (a cheap status
-    check; the service still decides). A refusal by the service is reported for that object and
-    changes nothing for it.
+    check; the service still decides). `warn` gives, for the intermediate page, what the user
+    should know before confirming (it does not stop the action). A refusal by the service is
+    reported for that object and changes nothing for it.
     """
 
     def action(
@@ -92,6 +94,11 @@ def service_action(
                     "title": description,
                     "form": form,
                     "objects": queryset,
+                    "warnings": [
+                        f"{obj}: {warning}"
+                        for obj in queryset
+                        if warn is not None and (warning := warn(obj))
+                    ],
                     "action_name": request.POST.get("action"),
                     "opts": modeladmin.model._meta,
                     "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,

@@ -233,6 +233,8 @@ USERS: list[tuple[str, str, str, str, str | None]] = [
     ("officer", Role.AKIMAT_OFFICER, "Айгуль", "Жумабаева", None),
     ("inspector", Role.INSPECTOR, "Руслан", "Ибраев", None),
     ("analyst", Role.ANALYST, "Мария", "Ли", None),
+    # a second officer: the one who checks an invoice is not the one who approves it
+    ("officer2", Role.AKIMAT_OFFICER, "Даурен", "Сейтказиев", None),
     ("head.solnechny", Role.PROVIDER_HEAD, "Гульнара", "Ахметова", "100340517502"),
     ("coord.solnechny", Role.COORDINATOR, "Айжан", "Муканова", "100340517502"),
     ("head.bereke", Role.PROVIDER_HEAD, "Ерлан", "Султанов", "060640763877"),
@@ -535,34 +537,113 @@ def load_demo() -> dict[str, int]:
     # After the children: the schedules and visits need their enrolments (idempotent too).
     visits = load_visits(today=timezone.localdate(), officer=officer)
     invoices = load_invoices(today=timezone.localdate(), officer=officer)
+    findings = load_findings(today=timezone.localdate(), officer=officer)
     return {
         "providers_created": created,
         "users": len(users),
         "children_created": children,
         **visits,
         "invoices": invoices,
+        "findings": findings,
     }
 
 
-def load_invoices(*, today: datetime.date, officer: User) -> int:
-    """Bill every finished month of the pilot; the months before the last are approved (frozen).
+def load_findings(*, today: datetime.date, officer: User) -> int:
+    """Reconcile the current month up to yesterday, as the nightly job would, once: its
+    findings are left open for the officers to review."""
+    from reconciliation.models import Finding, FindingStatus, ReconciliationRun
+    from reconciliation.services import run_reconciliation
 
-    Drafts are recomputed on each run (the rules decide again); frozen ones stay as they were.
-    """
+    end = today - datetime.timedelta(days=1)
+    start = end.replace(day=1)
+    if not ReconciliationRun.objects.filter(period_start=start, period_end=end).exists():
+        run = ReconciliationRun.objects.create(
+            period_start=start, period_end=end, requested_by=officer
+        )
+        run_reconciliation(run_id=run.pk)
+    return Finding.objects.filter(status=FindingStatus.OPEN).count()
+
+
+def load_invoices(*, today: datetime.date, officer: User) -> int:
+    """Bill every finished month of the pilot, with the year's budget: the months before the
+    last are checked (by the second officer), approved and paid; the last is checked, waiting
+    for approval. Drafts are recomputed on each run; frozen ones stay as they were."""
+    from budget.models import ExpenseCode, Payment
+    from budget.services import components
     from tariffs.models import Invoice, InvoiceStatus
     from tariffs.services import bill_month
 
+    checker = User.objects.get(username="officer2")
+    _load_budget(today.year)
+    other_services = ExpenseCode.objects.get(code="159")
     month = datetime.date(2026, 6, 1)
     this_month = today.replace(day=1)
+    number = 0
     while month < this_month:
         bill_month(month=month, acting_user=officer)
         following = (month + datetime.timedelta(days=32)).replace(day=1)
+        open_invoices = Invoice.objects.filter(
+            month=month, status__in=[InvoiceStatus.DRAFT, InvoiceStatus.CHECKED]
+        )
         if following < this_month:
-            Invoice.objects.filter(month=month, status=InvoiceStatus.DRAFT).update(
-                status=InvoiceStatus.APPROVED, approved_by=officer, approved_at=timezone.now()
+            approved_at = timezone.make_aware(
+                datetime.datetime.combine(following, datetime.time(11))
+            )
+            open_invoices.update(
+                status=InvoiceStatus.APPROVED,
+                checked_by=checker,
+                checked_at=approved_at - datetime.timedelta(days=1),
+                approved_by=officer,
+                approved_at=approved_at + datetime.timedelta(days=9),
+            )
+            for invoice in Invoice.objects.filter(month=month, status=InvoiceStatus.APPROVED):
+                number += 1
+                paid_on = following.replace(day=20)
+                invoice.status = InvoiceStatus.PAID
+                invoice.payment_order = f"ПП-{month:%Y%m}-{number:03d}"
+                invoice.paid_on = paid_on
+                invoice.save(update_fields=["status", "payment_order", "paid_on"])
+                Payment.objects.create(
+                    invoice=invoice,
+                    order_number=invoice.payment_order,
+                    paid_on=paid_on,
+                    amount_kzt=components(invoice).total_kzt,
+                    expense_code=other_services,
+                    recorded_by=officer,
+                )
+        else:
+            open_invoices.update(
+                status=InvoiceStatus.CHECKED, checked_by=checker, checked_at=timezone.now()
             )
         month = following
     return Invoice.objects.count()
+
+
+def _load_budget(year: int) -> None:
+    """The year's allocation, a financing plan for the pilot's months, and base components."""
+    from budget.models import BaseComponent, BudgetYear, PlanMonth
+
+    budget, created = BudgetYear.objects.get_or_create(
+        year=year,
+        defaults={
+            "allocation_kzt": 2_400_000_000,
+            "act": "Решение маслихата г. Астаны о бюджете на 2026 год (демо)",
+        },
+    )
+    if created:
+        PlanMonth.objects.bulk_create(
+            PlanMonth(
+                budget_year=budget,
+                month=month,
+                obligations_kzt=0 if month < 6 else 330_000_000,
+                payments_kzt=0 if month < 7 else 330_000_000,
+            )
+            for month in range(1, 13)
+        )
+    for provider in Provider.objects.filter(admitted_on__isnull=False):
+        BaseComponent.objects.get_or_create(
+            provider=provider, year=year, defaults={"monthly_kzt": 350_000}
+        )
 
 
 DEMO_CHILDREN = 320

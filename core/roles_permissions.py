@@ -12,6 +12,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "services": ["*"],
         "tariffs": ["*"],
         "monitoring": ["*"],
+        "reconciliation": ["*"],
+        "budget": ["*"],
         "core": ["view_user"],
         "auditlog": ["view_logentry"],
     },

@@ -2,16 +2,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 
+from budget.models import ExpenseCode
+from budget.services import components
 from core.admin import service_action
 from core.forms import ConfirmForm
 from tariffs import services
 from tariffs.billing.rules import EXPLANATIONS
-from tariffs.models import Invoice, InvoiceExclusion, InvoiceLine, Tariff
+from tariffs.models import Invoice, InvoiceAdjustment, InvoiceExclusion, InvoiceLine, Tariff
 from tariffs.resources import TariffResource
 
 
@@ -44,6 +50,28 @@ class InvoiceLineInline(ComputedInline):
     fields = ("child_iin", "child", "setting", "tariff_kzt", "units", "amount_kzt")
 
 
+class InvoiceAdjustmentInline(ComputedInline):
+    model = InvoiceAdjustment
+    fk_name = "invoice"
+    fields = ("corrects", "amount_kzt", "reason", "created_by", "created_at")
+
+
+class PaymentForm(forms.Form):
+    payment_order = forms.CharField(label=_("Payment order number"), max_length=50)
+    paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))
+    expense_code = forms.ModelChoiceField(
+        label=_("Expense specifics"),
+        queryset=ExpenseCode.objects.filter(active=True),
+        initial=lambda: ExpenseCode.objects.filter(code="159").first(),
+    )
+
+
+def approval_warning(invoice: Invoice) -> Any:
+    from budget.services import approval_warning as warning
+
+    return warning(invoice)
+
+
 class InvoiceExclusionInline(ComputedInline):
     model = InvoiceExclusion
     fields = ("visit_id_text", "child_iin", "date", "setting", "reason", "explanation")
@@ -55,7 +83,8 @@ class InvoiceExclusionInline(ComputedInline):
 
 @admin.register(Invoice)
 class InvoiceAdmin(admin.ModelAdmin):
-    """Monthly invoices computed by `bill`; an officer approves (freezes) a draft."""
+    """Monthly invoices computed by `bill`: an officer marks a draft checked, another approves
+    (freezes) it, then the payment is recorded (domain.md §6)."""
 
     list_display = (
         "provider",
@@ -65,10 +94,12 @@ class InvoiceAdmin(admin.ModelAdmin):
         "centre_units",
         "amount_kzt",
         "computed_at",
+        "checked_by",
         "approved_by",
+        "paid_on",
     )
     list_filter = ("status", "month", "provider")
-    list_select_related = ("provider", "approved_by")
+    list_select_related = ("provider", "checked_by", "approved_by")
     search_fields = ("=provider__bin", "provider__name")
     date_hierarchy = "month"
     readonly_fields = (
@@ -78,12 +109,26 @@ class InvoiceAdmin(admin.ModelAdmin):
         "home_units",
         "centre_units",
         "amount_kzt",
+        "two_components",
         "computed_at",
+        "checked_by",
+        "checked_at",
         "approved_by",
         "approved_at",
+        "payment_order",
+        "paid_on",
+        "documents",
     )
-    inlines = (InvoiceLineInline, InvoiceExclusionInline)
+    inlines = (InvoiceLineInline, InvoiceAdjustmentInline, InvoiceExclusionInline)
     actions = (
+        service_action(
+            name="check",
+            description=_("Mark the selected invoices checked"),
+            form_class=ConfirmForm,
+            call=lambda invoice, data, user: services.invoice_check(
+                invoice=invoice, acting_user=user
+            ),
+        ),
         service_action(
             name="approve",
             description=_("Approve and freeze the selected invoices"),
@@ -91,11 +136,104 @@ class InvoiceAdmin(admin.ModelAdmin):
             call=lambda invoice, data, user: services.invoice_approve(
                 invoice=invoice, acting_user=user
             ),
+            warn=approval_warning,
+        ),
+        service_action(
+            name="mark_paid",
+            description=_("Record the payment of the selected invoices"),
+            form_class=PaymentForm,
+            call=lambda invoice, data, user: services.invoice_mark_paid(
+                invoice=invoice,
+                payment_order=data["payment_order"],
+                paid_on=data["paid_on"],
+                expense_code=data["expense_code"].code,
+                acting_user=user,
+            ),
         ),
     )
+
+    @admin.display(description=_("payment in two components"))
+    def two_components(self, obj: Invoice) -> str:
+        parts = components(obj)
+        return format_html(
+            "{}: {} ₸ · {}: {} ₸ · {}: {} ₸ · <strong>{}: {} ₸</strong>",
+            _("base"),
+            parts.base_kzt,
+            _("per capita (service days)"),
+            parts.per_capita_kzt,
+            _("adjustments"),
+            parts.adjustments_kzt,
+            _("total"),
+            parts.total_kzt,
+        )
+
+    @admin.display(description=_("documents"))
+    def documents(self, obj: Invoice) -> str:
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("tariffs:invoice_act", args=[obj.pk]),
+            _("act (PDF)"),
+            reverse("tariffs:invoice_xlsx", args=[obj.pk]),
+            _("lines (XLSX)"),
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class AdjustmentForm(forms.ModelForm):
+    class Meta:
+        model = InvoiceAdjustment
+        fields = ("invoice", "corrects", "amount_kzt", "reason")
+
+
+@admin.register(InvoiceAdjustment)
+class InvoiceAdjustmentAdmin(admin.ModelAdmin):
+    """A correction of a frozen invoice, entered on a later month's invoice with a reason."""
+
+    form = AdjustmentForm
+    list_display = ("invoice", "corrects", "amount_kzt", "created_by", "created_at")
+    list_select_related = ("invoice__provider", "corrects__provider", "created_by")
+    autocomplete_fields = ()
+    readonly_fields = ("created_by", "created_at")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        saved = services.adjustment_add(
+            invoice=obj.invoice,
+            corrects=obj.corrects,
+            amount_kzt=obj.amount_kzt,
+            reason=obj.reason,
+            acting_user=request.user,
+        )
+        obj.pk = saved.pk
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+
+        class Checked(form):  # type: ignore[misc, valid-type]
+            def clean(self) -> Any:
+                data = super().clean()
+                invoice, corrects = data.get("invoice"), data.get("corrects")
+                if invoice is not None and corrects is not None:
+                    problem = services.adjustment_problem(
+                        invoice=invoice,
+                        corrects=corrects,
+                        amount_kzt=data.get("amount_kzt") or 0,
+                        reason=data.get("reason") or "",
+                    )
+                    if problem is not None:
+                        raise ValidationError(problem)
+                return data
+
+        return Checked

@@ -68,7 +68,12 @@ class Tariff(models.Model):
 
 class InvoiceStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
+    CHECKED = "checked", pgettext_lazy("invoice", "Checked")
     APPROVED = "approved", pgettext_lazy("invoice", "Approved (frozen)")
+    PAID = "paid", pgettext_lazy("invoice", "Paid")
+
+
+FROZEN = (InvoiceStatus.APPROVED, InvoiceStatus.PAID)
 
 
 class Invoice(models.Model):
@@ -101,6 +106,17 @@ class Invoice(models.Model):
         related_name="+",
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("checked by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    payment_order = models.CharField(_("payment order number"), max_length=50, blank=True)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("invoice")
@@ -109,6 +125,16 @@ class Invoice(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["provider", "month"], name="one_invoice_per_month"),
             models.CheckConstraint(condition=Q(month__day=1), name="invoice_month_is_first_day"),
+            models.CheckConstraint(
+                condition=~Q(status="paid") | (~Q(payment_order="") & Q(paid_on__isnull=False)),
+                name="paid_invoice_has_payment_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(checked_by__isnull=True)
+                | Q(approved_by__isnull=True)
+                | ~Q(checked_by=models.F("approved_by")),
+                name="invoice_checker_is_not_approver",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -116,7 +142,12 @@ class Invoice(models.Model):
 
     @property
     def is_frozen(self) -> bool:
-        return self.status == InvoiceStatus.APPROVED
+        return self.status in FROZEN
+
+    @property
+    def total_kzt(self) -> int:
+        """The lines and the adjustments of earlier months' invoices made on this one."""
+        return self.amount_kzt + sum(item.amount_kzt for item in self.adjustments.all())
 
 
 class InvoiceLine(models.Model):
@@ -133,6 +164,8 @@ class InvoiceLine(models.Model):
     tariff_kzt = models.PositiveIntegerField(_("tariff, ₸"))
     units = models.PositiveIntegerField(_("service days"))
     amount_kzt = models.PositiveBigIntegerField(_("amount, ₸"))
+    # The visits billed on the line: with the exclusions, every candidate's outcome is kept.
+    visit_ids = models.JSONField(_("visits"), default=list)
 
     class Meta:
         verbose_name = _("invoice line")
@@ -173,5 +206,44 @@ class InvoiceExclusion(models.Model):
         return f"{self.visit_id_text} {self.reason}"
 
 
+class InvoiceAdjustment(models.Model):
+    """A correction of a frozen invoice, carried on a later month's invoice with a reason."""
+
+    invoice = models.ForeignKey(
+        Invoice,
+        verbose_name=_("invoice it is paid with"),
+        on_delete=models.CASCADE,
+        related_name="adjustments",
+    )
+    corrects = models.ForeignKey(
+        Invoice,
+        verbose_name=_("frozen invoice it corrects"),
+        on_delete=models.PROTECT,
+        related_name="corrections",
+    )
+    amount_kzt = models.BigIntegerField(_("amount, ₸"), help_text=_("Negative to withhold."))
+    reason = models.TextField(_("reason"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("adjustment")
+        verbose_name_plural = _("adjustments")
+        ordering = ["invoice", "created_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount_kzt=0), name="adjustment_not_zero"),
+            models.CheckConstraint(condition=~Q(reason=""), name="adjustment_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount_kzt:+} ₸ ({self.corrects})"
+
+
 auditlog.register(Tariff)
 auditlog.register(Invoice)
+auditlog.register(InvoiceAdjustment)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +18,13 @@ from core.roles import Role, ensure_role
 from providers.models import Provider
 from services.models import Visit
 from tariffs.billing import facts, rules
-from tariffs.models import Invoice, InvoiceExclusion, InvoiceLine, InvoiceStatus
+from tariffs.models import (
+    Invoice,
+    InvoiceAdjustment,
+    InvoiceExclusion,
+    InvoiceLine,
+    InvoiceStatus,
+)
 
 
 def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -91,12 +98,12 @@ def bill_month(
     lines: list[InvoiceLine] = []
     exclusions: list[InvoiceExclusion] = []
     for pk, invoice in invoices.items():
-        units: Counter[tuple[int, str, int]] = Counter()
+        units: dict[tuple[int, str, int], list[str]] = defaultdict(list)
         for decision in by_provider[pk]:
             visit = decision.visit
             if decision.reason is None:
                 assert decision.tariff_kzt is not None
-                units[(visit.child_id, visit.setting, decision.tariff_kzt)] += 1
+                units[(visit.child_id, visit.setting, decision.tariff_kzt)].append(visit.visit_id)
             else:
                 exclusions.append(
                     InvoiceExclusion(
@@ -116,23 +123,35 @@ def bill_month(
                 child_iin=iins[child_id],
                 setting=setting,
                 tariff_kzt=tariff,
-                units=count,
-                amount_kzt=tariff * count,
+                units=len(visit_ids),
+                amount_kzt=tariff * len(visit_ids),
+                visit_ids=sorted(visit_ids),
             )
-            for (child_id, setting, tariff), count in units.items()
+            for (child_id, setting, tariff), visit_ids in units.items()
         ]
         lines.extend(invoice_lines)
         invoice.home_units = sum(line.units for line in invoice_lines if line.setting == "home")
         invoice.centre_units = sum(line.units for line in invoice_lines if line.setting == "centre")
         invoice.amount_kzt = sum(line.amount_kzt for line in invoice_lines)
         invoice.computed_at = now
+        # recomputed: whatever was checked was checked on other figures
         invoice.status = InvoiceStatus.DRAFT
+        invoice.checked_by = None
+        invoice.checked_at = None
     with acting_as(acting_user):
         InvoiceLine.objects.bulk_create(lines, batch_size=2000)
         InvoiceExclusion.objects.bulk_create(exclusions, batch_size=2000)
         Invoice.objects.bulk_update(
             list(invoices.values()),
-            ["home_units", "centre_units", "amount_kzt", "computed_at", "status"],
+            [
+                "home_units",
+                "centre_units",
+                "amount_kzt",
+                "computed_at",
+                "status",
+                "checked_by",
+                "checked_at",
+            ],
             batch_size=500,
         )
     return MonthBill(
@@ -155,16 +174,184 @@ def visit_billing(visit: Visit) -> rules.Decision | None:
     return None
 
 
+def _locked(invoice: Invoice) -> Invoice:
+    return Invoice.objects.select_for_update().select_related("provider").get(pk=invoice.pk)
+
+
+def last_data_change(invoice: Invoice) -> datetime.datetime:
+    """When what the invoice was computed from last changed: its own computation, its month's
+    visits, a registry load, or a review of a finding about its visits."""
+    from monitoring.models import RegistryImport
+    from reconciliation.models import Finding
+
+    first, last = month_bounds(invoice.month)
+    visits = Visit.objects.filter(provider_id=invoice.provider_id, date__range=(first, last))
+    moments = [
+        invoice.computed_at,
+        visits.aggregate(latest=Max("updated_at"))["latest"],
+        RegistryImport.objects.aggregate(latest=Max("loaded_at"))["latest"],
+        Finding.objects.filter(visits__in=visits).aggregate(latest=Max("reviewed_at"))["latest"],
+    ]
+    return max(moment for moment in moments if moment is not None)
+
+
+@transaction.atomic
+def invoice_check(*, invoice: Invoice, acting_user: Any) -> Invoice:
+    """An officer marks a draft checked: it was computed from the current data, a
+    reconciliation of its whole month finished after that data last changed, and no finding
+    about its visits is still open (domain.md §6)."""
+    from reconciliation.models import Finding, FindingStatus, ReconciliationRun, RunStatus
+
+    ensure_role(acting_user, Role.AKIMAT_OFFICER)
+    invoice = _locked(invoice)
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise fail(_("Only a draft invoice can be checked."), "invoice_not_draft")
+    first, last = month_bounds(invoice.month)
+    changed = last_data_change(invoice)
+    if changed > invoice.computed_at:
+        raise fail(
+            _("The month's data changed after the invoice was computed: bill the month again."),
+            "invoice_stale",
+        )
+    reconciled = ReconciliationRun.objects.filter(
+        status=RunStatus.DONE,
+        period_start__lte=first,
+        period_end__gte=last,
+        finished_at__gte=changed,
+    ).exists()
+    if not reconciled:
+        raise fail(
+            _(
+                "No reconciliation of the whole of %(month)s has finished since its data last "
+                "changed: reconcile the month first."
+            )
+            % {"month": f"{invoice.month:%m.%Y}"},
+            "reconciliation_needed",
+        )
+    blocking = (
+        Finding.objects.filter(
+            status=FindingStatus.OPEN,
+            visits__provider_id=invoice.provider_id,
+            visits__date__range=(first, last),
+        )
+        .distinct()
+        .count()
+    )
+    if blocking:
+        raise fail(
+            _("%(count)d open finding(s) about this invoice's visits must be reviewed first.")
+            % {"count": blocking},
+            "findings_open",
+        )
+    invoice.status = InvoiceStatus.CHECKED
+    invoice.checked_by = acting_user
+    invoice.checked_at = timezone.now()
+    with acting_as(acting_user):
+        invoice.save(update_fields=["status", "checked_by", "checked_at"])
+    return invoice
+
+
 @transaction.atomic
 def invoice_approve(*, invoice: Invoice, acting_user: Any) -> Invoice:
-    """The akimat approves a draft invoice: it is frozen as computed (domain.md §6)."""
+    """The akimat approves a checked invoice: it is frozen as computed (domain.md §6). The
+    officer who checked it cannot approve it."""
     ensure_role(acting_user, Role.AKIMAT_OFFICER)
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    invoice = _locked(invoice)
     if invoice.is_frozen:
         raise fail(_("This invoice is already approved."), "invoice_frozen")
+    if invoice.status != InvoiceStatus.CHECKED:
+        raise fail(_("Only a checked invoice can be approved."), "invoice_not_checked")
+    if invoice.checked_by_id == acting_user.pk:
+        raise fail(_("You checked this invoice: another officer approves it."), "maker_is_checker")
     invoice.status = InvoiceStatus.APPROVED
     invoice.approved_by = acting_user
     invoice.approved_at = timezone.now()
     with acting_as(acting_user):
         invoice.save(update_fields=["status", "approved_by", "approved_at"])
     return invoice
+
+
+@transaction.atomic
+def invoice_mark_paid(
+    *,
+    invoice: Invoice,
+    payment_order: str,
+    paid_on: datetime.date,
+    expense_code: str,
+    acting_user: Any,
+) -> Invoice:
+    """An approved invoice is paid: the payment order, its date and the expense specifics code
+    are recorded (the budget's payments)."""
+    from budget.models import ExpenseCode, Payment
+    from budget.services import components
+
+    ensure_role(acting_user, Role.AKIMAT_OFFICER)
+    invoice = _locked(invoice)
+    if invoice.status != InvoiceStatus.APPROVED:
+        raise fail(_("Only an approved invoice can be paid."), "invoice_not_approved")
+    payment_order = (payment_order or "").strip()
+    if not payment_order:
+        raise fail(_("The payment order number is required."), "payment_order_required")
+    code = ExpenseCode.objects.filter(code=expense_code, active=True).first()
+    if code is None:
+        raise fail(_("Unknown expense specifics code."), "expense_code_unknown")
+    invoice.status = InvoiceStatus.PAID
+    invoice.payment_order = payment_order
+    invoice.paid_on = paid_on
+    with acting_as(acting_user):
+        invoice.save(update_fields=["status", "payment_order", "paid_on"])
+        Payment.objects.create(
+            invoice=invoice,
+            order_number=payment_order,
+            paid_on=paid_on,
+            amount_kzt=components(invoice).total_kzt,
+            expense_code=code,
+            recorded_by=acting_user,
+        )
+    return invoice
+
+
+def adjustment_problem(*, invoice: Invoice, corrects: Invoice, amount_kzt: int, reason: str) -> Any:
+    """Why the adjustment cannot be made (a ValidationError), or None."""
+    if not corrects.is_frozen:
+        return fail(_("Only an approved invoice is corrected by an adjustment."), "not_frozen")
+    if invoice.is_frozen:
+        return fail(_("An adjustment goes on an invoice not yet approved."), "invoice_frozen")
+    if invoice.provider_id != corrects.provider_id or invoice.month <= corrects.month:
+        return fail(
+            _("An adjustment goes on a later month's invoice of the same provider."),
+            "adjustment_month",
+        )
+    if not amount_kzt or not (reason or "").strip():
+        return fail(_("An adjustment needs an amount and a reason."), "adjustment_incomplete")
+    return None
+
+
+@transaction.atomic
+def adjustment_add(
+    *, invoice: Invoice, corrects: Invoice, amount_kzt: int, reason: str, acting_user: Any
+) -> InvoiceAdjustment:
+    """A correction of a frozen invoice, carried on a later month's open invoice of the same
+    provider with a reason; the frozen invoice itself never changes."""
+    ensure_role(acting_user, Role.AKIMAT_OFFICER)
+    invoice = _locked(invoice)
+    reason = (reason or "").strip()
+    problem = adjustment_problem(
+        invoice=invoice, corrects=corrects, amount_kzt=amount_kzt, reason=reason
+    )
+    if problem is not None:
+        raise problem
+    with acting_as(acting_user):
+        adjustment = InvoiceAdjustment.objects.create(
+            invoice=invoice,
+            corrects=corrects,
+            amount_kzt=amount_kzt,
+            reason=reason,
+            created_by=acting_user,
+        )
+        if invoice.status == InvoiceStatus.CHECKED:
+            invoice.status = InvoiceStatus.DRAFT  # checked on another total
+            invoice.checked_by = None
+            invoice.checked_at = None
+            invoice.save(update_fields=["status", "checked_by", "checked_at"])
+    return adjustment

@@ -7,9 +7,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from budget.services import components
 from core.audit import record_access_many
 from core.roles import Role, has_role
 from recipients.models import Child
+from tariffs import documents
 from tariffs.billing.rules import EXPLANATIONS
 from tariffs.models import Invoice
 
@@ -49,5 +51,56 @@ def invoice(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "tariffs/invoice.html",
-        {"invoice": found, "lines": lines, "exclusions": exclusions},
+        {
+            "invoice": found,
+            "lines": lines,
+            "exclusions": exclusions,
+            "parts": components(found),
+        },
+    )
+
+
+def _readable_invoice(request: HttpRequest, pk: int) -> Invoice:
+    """An invoice's documents: its provider's head, or an akimat officer."""
+    query = Invoice.objects.select_related("provider")
+    if has_role(request.user, Role.AKIMAT_OFFICER):
+        return get_object_or_404(query, pk=pk)
+    return get_object_or_404(query, pk=pk, provider_id=_head_provider_id(request))
+
+
+def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    # BIN and month only: ASCII, and no personal data in the name.
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def invoice_act(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _readable_invoice(request, pk)
+    record_access_many(
+        [line.child for line in found.lines.select_related("child")],
+        user=request.user,
+        what=f"invoice act {found.month:%Y-%m}",
+    )
+    return _download(
+        documents.act_pdf(found),
+        "application/pdf",
+        f"act-{found.provider.bin}-{found.month:%Y-%m}.pdf",
+    )
+
+
+@login_required
+def invoice_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _readable_invoice(request, pk)
+    record_access_many(
+        [line.child for line in found.lines.select_related("child")],
+        user=request.user,
+        what=f"invoice lines {found.month:%Y-%m}",
+    )
+    return _download(
+        documents.lines_xlsx(found),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"invoice-{found.provider.bin}-{found.month:%Y-%m}.xlsx",
     )

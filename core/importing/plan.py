@@ -64,6 +64,18 @@ REGISTRY_MODELS: dict[str, tuple[type[models.Model], str]] = {
     "registry_education": (EducationCorrection, RegistryKind.EDUCATION),
 }
 
+# The model each file's rows become (a children row also writes its representative, an
+# enrolment its application).
+FILE_MODELS: dict[str, type[models.Model]] = {
+    "providers": Provider,
+    "tariffs": Tariff,
+    "children": Child,
+    "ipar": Ipar,
+    "enrollments": Enrollment,
+    "visits": Visit,
+    **{name: model for name, (model, _kind) in REGISTRY_MODELS.items()},
+}
+
 # (file, column) → the file whose key the column names. The database is searched too.
 # A registry's `iin` is not one: a row for an IIN the portal does not know is kept (and counted).
 REFERENCES: dict[tuple[str, str], str] = {

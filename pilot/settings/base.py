@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "services",
     "tariffs",
     "monitoring",
+    "reconciliation",
+    "budget",
 ]
 
 MIDDLEWARE = [
@@ -242,6 +244,10 @@ CELERY_BEAT_SCHEDULE = {
     "plan-visits": {
         "task": "services.tasks.visits_generate_task",
         "schedule": crontab(hour=3, minute=0),
+    },
+    "reconcile-current-month": {
+        "task": "reconciliation.tasks.reconcile_current_month_task",
+        "schedule": crontab(hour=4, minute=0),
     },
 }
 

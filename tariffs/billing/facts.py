@@ -28,10 +28,15 @@ from tariffs.models import Tariff
 
 
 def candidates(visits: QuerySet[Visit]) -> list[Candidate]:
-    """The done visits among `visits`, in a stable order."""
+    """The done visits among `visits`, in a stable order (by visit id).
+
+    Sorted here, not by the database: read through a cursor, an ORDER BY visit_id makes
+    PostgreSQL walk the whole table in key order for the month's rows (fast to start, slow to
+    finish: minutes at ten times the city), where the month's date index reads only them.
+    """
     rows = (
         visits.filter(status=VisitStatus.DONE)
-        .order_by("visit_id")
+        .order_by()
         .values_list(
             "visit_id",
             "child_id",
@@ -43,12 +48,14 @@ def candidates(visits: QuerySet[Visit]) -> list[Candidate]:
             "pk",
         )
     )
-    return [
+    found = [
         Candidate(visit_id, child_id, provider_id, setting, day, start, bool(method), pk)
         for visit_id, child_id, provider_id, setting, day, start, method, pk in rows.iterator(
             chunk_size=5000
         )
     ]
+    found.sort(key=lambda candidate: candidate.visit_id)
+    return found
 
 
 def load(visits: QuerySet[Visit]) -> Facts:
@@ -119,7 +126,15 @@ def load(visits: QuerySet[Visit]) -> Facts:
         "setting", "amount_kzt", "valid_from", "valid_to"
     ):
         tariffs.setdefault(setting, []).append(TariffFacts(Period(valid_from, valid_to), amount))
-    return Facts(providers=providers, children=children, enrollments=enrollments, tariffs=tariffs)
+    from reconciliation.services import rejected_visit_ids
+
+    return Facts(
+        providers=providers,
+        children=children,
+        enrollments=enrollments,
+        tariffs=tariffs,
+        rejected=frozenset(rejected_visit_ids(done)),
+    )
 
 
 def decide_visits(visits: QuerySet[Visit]) -> Any:

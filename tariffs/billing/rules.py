@@ -29,6 +29,8 @@ SANATORIUM = "SANATORIUM"
 EDUCATION_CORRECTION = "EDUCATION_CORRECTION"
 NO_TARIFF = "NO_TARIFF"
 DUPLICATE = "DUPLICATE"
+# Not one of the thirteen: an officer confirmed a reconciliation finding about the visit.
+REJECTED_ON_REVIEW = "REJECTED_ON_REVIEW"
 
 REASONS = (
     NOT_CONFIRMED,
@@ -45,6 +47,8 @@ REASONS = (
     NO_TARIFF,
     DUPLICATE,
 )
+# Every reason an exclusion may carry.
+ALL_REASONS = (*REASONS, REJECTED_ON_REVIEW)
 
 EXPLANATIONS = {
     NOT_CONFIRMED: _("The legal representative has not confirmed the visit."),
@@ -64,6 +68,7 @@ EXPLANATIONS = {
     DUPLICATE: _(
         "Another visit of the same child, setting and day is billed (one service day each)."
     ),
+    REJECTED_ON_REVIEW: _("An akimat officer confirmed a reconciliation finding about the visit."),
 }
 
 
@@ -142,6 +147,8 @@ class Facts:
     children: dict[int, ChildFacts]
     enrollments: dict[tuple[int, int], list[EnrollmentFacts]]  # (child, provider)
     tariffs: dict[str, list[TariffFacts]]  # setting
+    # visits (by key) excluded by a confirmed reconciliation finding
+    rejected: frozenset[int] = frozenset()
 
     def tariff_on(self, setting: str, day: datetime.date) -> int | None:
         for tariff in self.tariffs.get(setting, ()):
@@ -209,7 +216,8 @@ class Decision:
 
 
 def decide(candidates: Sequence[Candidate], facts: Facts) -> list[Decision]:
-    """Every candidate billed once or excluded once, with exactly one reason (rules 1–13).
+    """Every candidate billed once or excluded once, with exactly one reason (rules 1–13, and
+    REJECTED_ON_REVIEW for a visit a confirmed finding names that passed rules 1–12).
 
     Rule 13: of the visits that passed rules 1–12 with the same child, setting and date, the
     first — earlier start, then the smaller visit id in plain string order — is billed; the
@@ -219,6 +227,10 @@ def decide(candidates: Sequence[Candidate], facts: Facts) -> list[Decision]:
     passed: dict[tuple[int, str, datetime.date], list[Candidate]] = {}
     for visit in candidates:
         reason = exclusion_reason(visit, facts)
+        if reason is None and visit.pk in facts.rejected:
+            # After rules 1–12 (their reasons come first) and out of rule 13's comparison, so
+            # that a rejected visit never makes another one a duplicate.
+            reason = REJECTED_ON_REVIEW
         if reason is None:
             passed.setdefault((visit.child_id, visit.setting, visit.date), []).append(visit)
         else:

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -282,16 +282,22 @@ def test_loading_the_demo_again_adds_no_visits_or_schedules(demo):
     assert (Visit.objects.count(), Schedule.objects.count(), CalendarDay.objects.count()) == counts
 
 
-def test_demo_months_are_billed_and_the_older_ones_frozen(demo):
+def test_demo_months_are_billed_the_older_ones_paid_and_the_last_checked(demo):
+    from budget.models import BaseComponent, BudgetYear, Payment
+    from reconciliation.models import Finding
     from tariffs.models import Invoice
 
     months = sorted(set(Invoice.objects.values_list("month", flat=True)))
     assert months and months[0].isoformat() == "2026-06-01"
     last = months[-1]
-    assert not Invoice.objects.filter(month=last, status="approved").exists()
-    assert Invoice.objects.filter(status="approved").exclude(month=last).count() == (
-        Invoice.objects.exclude(month=last).count()
-    )
+    assert set(Invoice.objects.filter(month=last).values_list("status", flat=True)) == {"checked"}
+    older = Invoice.objects.exclude(month=last)
+    assert set(older.values_list("status", flat=True)) == {"paid"}
+    assert Payment.objects.count() == older.count()
+    assert not older.filter(checked_by=models.F("approved_by")).exists()  # maker ≠ checker
+    assert BudgetYear.objects.filter(year=2026, months__obligations_kzt__gt=0).exists()
+    assert BaseComponent.objects.exists()
+    assert Finding.objects.filter(status="open").exists()  # this month's reconciliation
     paid = Invoice.objects.exclude(amount_kzt=0).first()
     assert paid is not None and paid.lines.exists()
     assert sum(line.amount_kzt for line in paid.lines.all()) == paid.amount_kzt

@@ -1126,3 +1126,15 @@ def test_visits_read_in_chunks_update_in_place(dataset, small_chunks):
     assert Visit.objects.get(visit_id=changed).status == "missed"
     entry = LogEntry.objects.get_for_object(Visit.objects.get(visit_id=changed)).latest("pk")
     assert entry.changes_dict["status"] == ["done", "missed"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics")
+def test_a_big_import_refreshes_the_planner_statistics_of_what_it_wrote(sample, monkeypatch):
+    monkeypatch.setattr("core.importing.service.ANALYZE_ROWS", 1000)  # the sample: 1 134 visits
+
+    dataset_import(directory=sample)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL")
+        analyzed = {row[0] for row in cursor.fetchall()}
+    assert {"services_visit", "auditlog_logentry"} <= analyzed

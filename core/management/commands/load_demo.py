@@ -28,6 +28,11 @@ class Command(BaseCommand):
                 f"Invoices: {result['invoices']} (every finished month billed; all but the last "
                 "approved)."
             )
+        if result.get("findings"):
+            self.stdout.write(
+                f"Findings: {result['findings']} open from this month's reconciliation "
+                "(admin → Reconciliation and findings)."
+            )
         self.stdout.write(
             f"Legal representatives' PIN for confirming a visit (all demo children): {DEMO_PIN}"
         )

@@ -1,0 +1,125 @@
+"""The budget's figures: what a provider is paid a month, the plan against what was approved and
+paid, and the warning before an approval would go over the month's plan."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Sum
+from django.db.models.functions import ExtractMonth
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from budget.models import BaseComponent, BudgetYear, Payment, PlanMonth
+
+
+@dataclass(frozen=True)
+class Components:
+    """A provider's monthly payment in its two components (PM)."""
+
+    base_kzt: int  # the provider's base component for the year
+    per_capita_kzt: int  # the billed service days
+    adjustments_kzt: int  # corrections of earlier, frozen invoices
+
+    @property
+    def total_kzt(self) -> int:
+        return self.base_kzt + self.per_capita_kzt + self.adjustments_kzt
+
+
+def components(invoice: Any) -> Components:
+    base = (
+        BaseComponent.objects.filter(provider_id=invoice.provider_id, year=invoice.month.year)
+        .values_list("monthly_kzt", flat=True)
+        .first()
+    )
+    adjustments = invoice.adjustments.aggregate(total=Sum("amount_kzt"))["total"] or 0
+    return Components(base or 0, invoice.amount_kzt, adjustments)
+
+
+@dataclass
+class MonthFigures:
+    month: int
+    plan_obligations_kzt: int = 0
+    plan_payments_kzt: int = 0
+    approved_kzt: int = 0  # invoices approved in the month (obligations taken)
+    paid_kzt: int = 0  # payments made in the month
+
+    @property
+    def over_obligations(self) -> bool:
+        return self.approved_kzt > self.plan_obligations_kzt
+
+    @property
+    def over_payments(self) -> bool:
+        return self.paid_kzt > self.plan_payments_kzt
+
+
+def year_figures(year: int) -> list[MonthFigures]:
+    """Plan against approved and paid, month by month; a few set-based queries."""
+    from tariffs.models import FROZEN, Invoice, InvoiceAdjustment
+
+    figures = {month: MonthFigures(month) for month in range(1, 13)}
+    for month, obligations, payments in PlanMonth.objects.filter(
+        budget_year__year=year
+    ).values_list("month", "obligations_kzt", "payments_kzt"):
+        figures[month].plan_obligations_kzt = obligations
+        figures[month].plan_payments_kzt = payments
+    approved = Invoice.objects.filter(status__in=FROZEN, approved_at__year=year)
+    for month, amount in (
+        approved.annotate(m=ExtractMonth("approved_at"))
+        .values("m")
+        .annotate(total=Sum("amount_kzt"))
+        .values_list("m", "total")
+    ):
+        figures[month].approved_kzt += amount or 0
+    for month, amount in (
+        InvoiceAdjustment.objects.filter(invoice__in=approved)
+        .annotate(m=ExtractMonth("invoice__approved_at"))
+        .values("m")
+        .annotate(total=Sum("amount_kzt"))
+        .values_list("m", "total")
+    ):
+        figures[month].approved_kzt += amount or 0
+    bases = dict(BaseComponent.objects.filter(year=year).values_list("provider_id", "monthly_kzt"))
+    per_month: dict[int, int] = defaultdict(int)
+    for provider_id, approved_at in approved.values_list("provider_id", "approved_at"):
+        if approved_at is None:
+            continue
+        local = timezone.localtime(approved_at) if timezone.is_aware(approved_at) else approved_at
+        per_month[local.month] += bases.get(provider_id, 0)
+    for month, base in per_month.items():
+        figures[month].approved_kzt += base
+    for month, amount in (
+        Payment.objects.filter(paid_on__year=year)
+        .annotate(m=ExtractMonth("paid_on"))
+        .values("m")
+        .annotate(total=Sum("amount_kzt"))
+        .values_list("m", "total")
+    ):
+        figures[month].paid_kzt += amount or 0
+    return list(figures.values())
+
+
+def approval_warning(invoice: Any, *, on: datetime.date | None = None) -> str | None:
+    """A warning when approving `invoice` on `on` (today) would take the month's approved total
+    over the financing plan by obligations; None when it stays within (or there is no plan)."""
+    on = on or timezone.localdate()
+    if not BudgetYear.objects.filter(year=on.year).exists():
+        return _(
+            "No budget is recorded for %(year)d: the approval cannot be compared with a plan."
+        ) % {"year": on.year}
+    month = year_figures(on.year)[on.month - 1]
+    after = month.approved_kzt + components(invoice).total_kzt
+    if after <= month.plan_obligations_kzt:
+        return None
+    return _(
+        "Approving it takes %(month)02d.%(year)d's approved total to %(after)s ₸, over the plan "
+        "by obligations of %(plan)s ₸."
+    ) % {
+        "month": on.month,
+        "year": on.year,
+        "after": f"{after:,}".replace(",", " "),
+        "plan": f"{month.plan_obligations_kzt:,}".replace(",", " "),
+    }

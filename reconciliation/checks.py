@@ -1,0 +1,314 @@
+"""The review checks of a reconciliation (domain.md §6), each a few set-based queries.
+
+Each check returns `Found` values: what a finding says, with a key that names it across runs.
+Nothing is written here; `reconciliation.services` stores them.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncWeek
+
+from recipients.models import Child, Enrollment, EnrollmentStatus
+from recipients.rules import birth_date_from_iin
+from reconciliation.models import FindingKind
+from services.models import Schedule, ScheduleStatus, Visit, VisitStatus
+from tariffs.models import Setting
+
+# The weekly minimum of a child's visits (domain.md §5): 2 at home and 3 at the centre, unless
+# the schedule in force records why the child needs fewer centre visits.
+MINIMUM_HOME = 2
+MINIMUM_CENTRE = 3
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime.date
+    end: datetime.date
+
+
+@dataclass
+class Found:
+    key: str
+    kind: str
+    child_id: int
+    provider_id: int | None
+    day: datetime.date
+    evidence: dict[str, Any]
+    visit_ids: set[int] = field(default_factory=set)
+
+
+def _done(period: Period) -> Any:
+    return Visit.objects.filter(status=VisitStatus.DONE, date__range=(period.start, period.end))
+
+
+def _iso(value: datetime.date | datetime.time | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime.time):
+        return value.strftime("%H:%M")
+    return value.isoformat()
+
+
+def overlaps(period: Period) -> list[Found]:
+    """A child's home and centre visits of one day that overlap in time (both done)."""
+    rows = (
+        _done(period)
+        .filter(overlaps=True)
+        .values(
+            "pk",
+            "visit_id",
+            "child_id",
+            "provider_id",
+            "provider__name",
+            "setting",
+            "date",
+            "start",
+            "end",
+            "confirmation_method",
+        )
+    )
+    by_day: dict[tuple[int, datetime.date], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_day[(row["child_id"], row["date"])].append(row)
+    found = []
+    for (child_id, day), visits in by_day.items():
+        homes = [visit for visit in visits if visit["setting"] == Setting.HOME]
+        centres = [visit for visit in visits if visit["setting"] == Setting.CENTRE]
+        for home in homes:
+            for centre in centres:
+                if not (home["start"] < centre["end"] and centre["start"] < home["end"]):
+                    continue
+                pair = sorted((home, centre), key=lambda visit: visit["visit_id"])
+                providers = {home["provider_id"], centre["provider_id"]}
+                found.append(
+                    Found(
+                        key=f"overlap:{pair[0]['visit_id']}:{pair[1]['visit_id']}",
+                        kind=FindingKind.OVERLAP,
+                        child_id=child_id,
+                        provider_id=providers.pop() if len(providers) == 1 else None,
+                        day=day,
+                        evidence={
+                            "visits": [
+                                {
+                                    "visit_id": visit["visit_id"],
+                                    "setting": visit["setting"],
+                                    "provider": visit["provider__name"],
+                                    "date": _iso(visit["date"]),
+                                    "start": _iso(visit["start"]),
+                                    "end": _iso(visit["end"]),
+                                    "confirmed": bool(visit["confirmation_method"]),
+                                }
+                                for visit in pair
+                            ]
+                        },
+                        visit_ids={home["pk"], centre["pk"]},
+                    )
+                )
+    return found
+
+
+def _enrollments(period: Period) -> list[dict[str, Any]]:
+    rows: Any = (
+        Enrollment.objects.filter(status=EnrollmentStatus.APPROVED, start_on__lte=period.end)
+        .filter(Q(end_on__isnull=True) | Q(end_on__gte=period.start))
+        .values(
+            "pk",
+            "child_id",
+            "provider_id",
+            "provider__name",
+            "decision_number",
+            "decision_date",
+            "start_on",
+            "end_on",
+        )
+    )
+    return list(rows)
+
+
+def two_providers(period: Period) -> list[Found]:
+    """A child enrolled with two providers on the same days. The later decision's visits of
+    those days are the finding's: confirming it excludes them."""
+    by_child: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in _enrollments(period):
+        by_child[row["child_id"]].append(row)
+    pairs = []
+    for rows in by_child.values():
+        for index, first in enumerate(rows):
+            for second in rows[index + 1 :]:
+                if first["provider_id"] == second["provider_id"]:
+                    continue
+                start = max(first["start_on"], second["start_on"], period.start)
+                ends = [e for e in (first["end_on"], second["end_on"], period.end) if e]
+                end = min(ends)
+                if start <= end:
+                    earlier, later = sorted(
+                        (first, second), key=lambda row: (row["decision_date"], row["pk"])
+                    )
+                    pairs.append((earlier, later, start, end))
+    if not pairs:
+        return []
+    # the later decision's done visits on the shared days: one query for every pair
+    wanted = Q()
+    for _earlier, later, start, end in pairs:
+        wanted |= Q(
+            child_id=later["child_id"], provider_id=later["provider_id"], date__range=(start, end)
+        )
+    visits: dict[tuple[int, int], list[tuple[int, datetime.date]]] = defaultdict(list)
+    for pk, child_id, provider_id, day in (
+        _done(period).filter(wanted).values_list("pk", "child_id", "provider_id", "date")
+    ):
+        visits[(child_id, provider_id)].append((pk, day))
+    found = []
+    for earlier, later, start, end in pairs:
+        found.append(
+            Found(
+                key=f"two_providers:{earlier['pk']}:{later['pk']}",
+                kind=FindingKind.TWO_PROVIDERS,
+                child_id=later["child_id"],
+                provider_id=later["provider_id"],
+                day=start,
+                evidence={
+                    "days": [_iso(start), _iso(end)],
+                    "enrollments": [
+                        {
+                            "decision_number": row["decision_number"],
+                            "decision_date": _iso(row["decision_date"]),
+                            "provider": row["provider__name"],
+                            "start_on": _iso(row["start_on"]),
+                            "end_on": _iso(row["end_on"]),
+                        }
+                        for row in (earlier, later)
+                    ],
+                },
+                visit_ids={
+                    pk
+                    for pk, day in visits[(later["child_id"], later["provider_id"])]
+                    if start <= day <= end
+                },
+            )
+        )
+    return found
+
+
+def _weeks(period: Period) -> list[datetime.date]:
+    """The Mondays of the whole weeks inside the period."""
+    monday = period.start + datetime.timedelta(days=(7 - period.start.weekday()) % 7)
+    weeks = []
+    while monday + datetime.timedelta(days=6) <= period.end:
+        weeks.append(monday)
+        monday += datetime.timedelta(days=7)
+    return weeks
+
+
+def low_frequency(period: Period) -> list[Found]:
+    """Weeks in which an enrolled child had fewer visits than the minimum (whole weeks of the
+    period, enrolments covering the whole week). Raised for review; no visit is attached."""
+    weeks = _weeks(period)
+    if not weeks:
+        return []
+    counts: dict[tuple[int, int, datetime.date], dict[str, int]] = defaultdict(dict)
+    for child_id, provider_id, week, setting, number in (
+        _done(period)
+        .filter(date__range=(weeks[0], weeks[-1] + datetime.timedelta(days=6)))
+        .annotate(week=TruncWeek("date"))
+        .values("child_id", "provider_id", "week", "setting")
+        .annotate(number=Count("pk"))
+        .values_list("child_id", "provider_id", "week", "setting", "number")
+    ):
+        week_day = week.date() if isinstance(week, datetime.datetime) else week
+        counts[(child_id, provider_id, week_day)][setting] = number
+    enrollments = _enrollments(period)
+    reasons = _centre_reasons([row["pk"] for row in enrollments])
+    found = []
+    for row in enrollments:
+        for monday in weeks:
+            sunday = monday + datetime.timedelta(days=6)
+            if row["start_on"] > monday or (row["end_on"] is not None and row["end_on"] < sunday):
+                continue
+            done = counts.get((row["child_id"], row["provider_id"], monday), {})
+            home, centre = done.get(Setting.HOME, 0), done.get(Setting.CENTRE, 0)
+            waived = _reason_in_force(reasons.get(row["pk"], []), monday)
+            if home >= MINIMUM_HOME and (centre >= MINIMUM_CENTRE or waived):
+                continue
+            found.append(
+                Found(
+                    key=f"low_frequency:{row['pk']}:{monday.isoformat()}",
+                    kind=FindingKind.LOW_FREQUENCY,
+                    child_id=row["child_id"],
+                    provider_id=row["provider_id"],
+                    day=monday,
+                    evidence={
+                        "week": [_iso(monday), _iso(sunday)],
+                        "decision_number": row["decision_number"],
+                        "home": home,
+                        "centre": centre,
+                        "minimum_home": MINIMUM_HOME,
+                        "minimum_centre": 0 if waived else MINIMUM_CENTRE,
+                    },
+                )
+            )
+    return found
+
+
+def _centre_reasons(enrollment_ids: Iterable[int]) -> dict[int, list[tuple[datetime.date, bool]]]:
+    """For each enrolment, its approved schedule versions: (applies from, fewer centre visits
+    agreed), latest first."""
+    reasons: dict[int, list[tuple[datetime.date, bool]]] = defaultdict(list)
+    for enrollment_id, valid_from, reason in (
+        Schedule.objects.filter(
+            enrollment_id__in=list(enrollment_ids), status=ScheduleStatus.APPROVED
+        )
+        .order_by("enrollment_id", "-valid_from", "-version")
+        .values_list("enrollment_id", "valid_from", "centre_reason")
+    ):
+        reasons[enrollment_id].append((valid_from, bool(reason.strip())))
+    return reasons
+
+
+def _reason_in_force(versions: list[tuple[datetime.date, bool]], monday: datetime.date) -> bool:
+    for valid_from, agreed in versions:
+        if valid_from <= monday:
+            return agreed
+    return False
+
+
+def iin_birth_dates(period: Period) -> list[Found]:
+    """Children served in the period whose IIN's digits disagree with the recorded birth date."""
+    found = []
+    for pk, iin, birth_date in Child.objects.filter(
+        pk__in=_done(period).values("child_id")
+    ).values_list("pk", "iin", "birth_date"):
+        encoded = birth_date_from_iin(iin)
+        if encoded == birth_date:
+            continue
+        found.append(
+            Found(
+                key=f"iin_birth_date:{pk}",
+                kind=FindingKind.IIN_BIRTH_DATE,
+                child_id=pk,
+                provider_id=None,
+                day=period.start,
+                evidence={
+                    "iin": iin,
+                    "birth_date": _iso(birth_date),
+                    "encoded_birth_date": _iso(encoded),
+                },
+            )
+        )
+    return found
+
+
+# The checks in the order a run makes them, with the progress each step names.
+CHECKS = (
+    (FindingKind.OVERLAP, overlaps),
+    (FindingKind.TWO_PROVIDERS, two_providers),
+    (FindingKind.LOW_FREQUENCY, low_frequency),
+    (FindingKind.IIN_BIRTH_DATE, iin_birth_dates),
+)

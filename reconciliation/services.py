@@ -1,0 +1,251 @@
+"""Reconciliation runs: start one, run it (the Celery job), review what it found."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.audit import acting_as
+from reconciliation.checks import CHECKS, Found, Period, _done
+from reconciliation.models import (
+    ACTIVE,
+    Finding,
+    FindingStatus,
+    ReconciliationRun,
+    RunStatus,
+)
+
+# The share of a run's progress the checks take; storing what they found is the rest.
+_CHECKS_PERCENT = 80
+
+
+def run_start(
+    *, period_start: datetime.date, period_end: datetime.date, acting_user: Any = None
+) -> ReconciliationRun:
+    """Queue a reconciliation of the period; refused while one of the same period is queued or
+    running (the lock is a database constraint, so two officers cannot both start one)."""
+    if period_end < period_start:
+        raise ValidationError({"period_end": _("The period ends before it starts.")})
+    user = acting_user if getattr(acting_user, "is_authenticated", False) else None
+    try:
+        with transaction.atomic(), acting_as(user):
+            run = ReconciliationRun.objects.create(
+                period_start=period_start, period_end=period_end, requested_by=user
+            )
+    except IntegrityError:
+        raise ValidationError(
+            _("A reconciliation of %(start)s – %(end)s is already queued or running.")
+            % {"start": f"{period_start:%d.%m.%Y}", "end": f"{period_end:%d.%m.%Y}"},
+            code="reconciliation_running",
+        ) from None
+    from reconciliation.tasks import reconcile_task
+
+    transaction.on_commit(lambda: reconcile_task.delay(run.pk))
+    return run
+
+
+@contextlib.contextmanager
+def _run_lock(run_id: int) -> Iterator[bool]:
+    """One worker at a time on a run. PostgreSQL: a session advisory lock, which the database
+    releases if the worker dies, so a redelivered task can take the run over. Elsewhere
+    (SQLite: tasks run in the process) there is nothing to lock against."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [7261, run_id])
+        acquired = bool(cursor.fetchone()[0])
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [7261, run_id])
+
+
+def _progress(run: ReconciliationRun, **fields: Any) -> None:
+    for name, value in fields.items():
+        setattr(run, name, value)
+    ReconciliationRun.objects.filter(pk=run.pk).update(**fields)
+
+
+def run_reconciliation(*, run_id: int) -> str:
+    """The job. Every step is idempotent (findings are matched on their key), so a run that
+    died half-way is simply run again from the start when its task is redelivered."""
+    with _run_lock(run_id) as acquired:
+        if not acquired:
+            return "busy"  # another worker has it
+        run = ReconciliationRun.objects.get(pk=run_id)
+        if run.status not in ACTIVE:
+            return run.status
+        period = Period(run.period_start, run.period_end)
+        _progress(
+            run,
+            status=RunStatus.RUNNING,
+            started_at=timezone.now(),
+            percent=0,
+            error="",
+            step="",
+        )
+        try:
+            found: list[Found] = []
+            checked = _done(period).count()
+            _progress(run, visits_checked=checked)
+            for index, (kind, check) in enumerate(CHECKS):
+                _progress(run, step=str(kind.label), percent=index * _CHECKS_PERCENT // len(CHECKS))
+                found.extend(check(period))
+            _progress(run, step=str(_("Storing the findings")), percent=_CHECKS_PERCENT)
+            with transaction.atomic():
+                created, updated, resolved = store_findings(run, period, found)
+        except Exception as error:
+            _progress(
+                run,
+                status=RunStatus.FAILED,
+                error=repr(error)[:2000],
+                finished_at=timezone.now(),
+            )
+            raise
+        _progress(
+            run,
+            status=RunStatus.DONE,
+            percent=100,
+            step="",
+            found=created,
+            updated=updated,
+            resolved=resolved,
+            finished_at=timezone.now(),
+        )
+        return run.status
+
+
+def _same(finding: Finding, found: Found, visit_ids: set[int]) -> bool:
+    return (
+        finding.evidence == found.evidence
+        and finding.provider_id == found.provider_id
+        and visit_ids == found.visit_ids
+    )
+
+
+def store_findings(
+    run: ReconciliationRun, period: Period, found: Iterable[Found]
+) -> tuple[int, int, int]:
+    """Create what is new, update what changed, and close what is no longer found.
+
+    A finding already reviewed whose evidence changed is opened again: the reviewer decided on
+    other evidence. Returns (created, updated, resolved)."""
+    by_key = {item.key: item for item in found}
+    existing = Finding.objects.in_bulk(list(by_key), field_name="key")
+    visits_of: dict[int, set[int]] = {}
+    through = Finding.visits.through
+    for finding_id, visit_id in through.objects.filter(
+        finding_id__in=[finding.pk for finding in existing.values()]
+    ).values_list("finding_id", "visit_id"):
+        visits_of.setdefault(finding_id, set()).add(visit_id)
+
+    new = [
+        Finding(
+            key=item.key,
+            kind=item.kind,
+            child_id=item.child_id,
+            provider_id=item.provider_id,
+            day=item.day,
+            evidence=item.evidence,
+            last_run=run,
+        )
+        for key, item in by_key.items()
+        if key not in existing
+    ]
+    Finding.objects.bulk_create(new, batch_size=1000)
+    links = [
+        through(finding_id=finding.pk, visit_id=visit_id)
+        for finding in new
+        for visit_id in by_key[finding.key].visit_ids
+    ]
+
+    changed: list[Finding] = []
+    for key, finding in existing.items():
+        item = by_key[key]
+        old_visits = visits_of.get(finding.pk, set())
+        same = _same(finding, item, old_visits)
+        if same and finding.status != FindingStatus.RESOLVED:
+            continue
+        if not same:
+            finding.evidence = item.evidence
+            finding.provider_id = item.provider_id
+            through.objects.filter(finding_id=finding.pk).exclude(
+                visit_id__in=item.visit_ids
+            ).delete()
+            links.extend(
+                through(finding_id=finding.pk, visit_id=visit_id)
+                for visit_id in item.visit_ids - old_visits
+            )
+        finding.status = FindingStatus.OPEN
+        finding.last_run = run
+        changed.append(finding)
+    through.objects.bulk_create(links, batch_size=1000, ignore_conflicts=True)
+    Finding.objects.bulk_update(
+        changed, ["evidence", "provider", "status", "last_run", "updated_at"], batch_size=1000
+    )
+    Finding.objects.filter(key__in=list(existing)).exclude(
+        pk__in=[finding.pk for finding in changed]
+    ).update(last_run=run)
+
+    kinds = {kind for kind, _check in CHECKS}
+    resolved = (
+        Finding.objects.filter(
+            status=FindingStatus.OPEN,
+            kind__in=kinds,
+            day__range=(period.start, period.end),
+        )
+        .exclude(key__in=list(by_key))
+        .update(status=FindingStatus.RESOLVED, last_run=run, updated_at=timezone.now())
+    )
+    return len(new), len(changed), resolved
+
+
+def findings_review(
+    *, findings: Iterable[Finding], status: str, comment: str, acting_user: Any
+) -> int:
+    """Confirm or dismiss findings, always with a comment; every change audited.
+
+    A confirmed finding's visits are excluded from billing (REJECTED_ON_REVIEW); a dismissed
+    one's are not. Findings no longer found cannot be reviewed."""
+    if status not in (FindingStatus.CONFIRMED, FindingStatus.DISMISSED):
+        raise ValidationError({"status": _("Choose confirm or dismiss.")})
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError({"comment": _("A comment is required to review a finding.")})
+    now = timezone.now()
+    count = 0
+    with transaction.atomic(), acting_as(acting_user):
+        for finding in findings:
+            if finding.status == FindingStatus.RESOLVED:
+                raise ValidationError(
+                    _("“%(finding)s” is no longer found and cannot be reviewed.")
+                    % {"finding": finding}
+                )
+            finding.status = status
+            finding.comment = comment
+            finding.reviewer = acting_user
+            finding.reviewed_at = now
+            finding.save(
+                update_fields=["status", "comment", "reviewer", "reviewed_at", "updated_at"]
+            )
+            count += 1
+    return count
+
+
+def rejected_visit_ids(visits: Any) -> set[int]:
+    """The visits among `visits` (a queryset) that a confirmed finding excludes from billing."""
+    return set(
+        Finding.visits.through.objects.filter(
+            finding__status=FindingStatus.CONFIRMED, visit__in=visits
+        ).values_list("visit_id", flat=True)
+    )

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import datetime
+
+from celery import shared_task
+from django.utils import timezone
+
+
+@shared_task(
+    name="reconciliation.tasks.reconcile_task",
+    acks_late=True,  # a worker that dies mid-run leaves the task to be delivered again
+    reject_on_worker_lost=True,
+)
+def reconcile_task(run_id: int) -> str:
+    """Run a queued reconciliation; idempotent, so running it again is safe."""
+    from reconciliation.services import run_reconciliation
+
+    return run_reconciliation(run_id=run_id)
+
+
+@shared_task(name="reconciliation.tasks.reconcile_current_month_task")
+def reconcile_current_month_task() -> int | None:
+    """Nightly (beat): the current month up to yesterday. Skipped while one is running."""
+    from django.core.exceptions import ValidationError
+
+    from reconciliation.services import run_start
+
+    today = timezone.localdate()
+    yesterday = today - datetime.timedelta(days=1)
+    start = yesterday.replace(day=1)
+    try:
+        return run_start(period_start=start, period_end=yesterday).pk
+    except ValidationError:
+        return None
