@@ -173,12 +173,17 @@ class FindingAdmin(admin.ModelAdmin):
         """The evidence side by side: one column per visit or enrolment compared."""
         evidence = obj.evidence or {}
         items = evidence.get("visits") or evidence.get("enrollments")
+        if "registry" in evidence:  # the visit withheld beside the registry rows that say why
+            items = [evidence.get("visit", {}), *evidence["registry"]]
         if items:
-            keys = list(items[0])
+            keys = list(dict.fromkeys(key for item in items for key in item))
             header = format_html_join(
                 "",
                 "<th>{}</th>",
-                ((item.get("visit_id") or item.get("decision_number"),) for item in items),
+                (
+                    (item.get("visit_id") or item.get("decision_number") or item.get("registry"),)
+                    for item in items
+                ),
             )
             rows = format_html_join(
                 "",

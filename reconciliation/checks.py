@@ -305,10 +305,117 @@ def iin_birth_dates(period: Period) -> list[Found]:
     return found
 
 
-# The checks in the order a run makes them, with the progress each step names.
-CHECKS = (
-    (FindingKind.OVERLAP, overlaps),
-    (FindingKind.TWO_PROVIDERS, two_providers),
-    (FindingKind.LOW_FREQUENCY, low_frequency),
-    (FindingKind.IIN_BIRTH_DATE, iin_birth_dates),
-)
+# The billing rules' reasons that come from a state registry, and the finding each raises.
+_REGISTRY_REASONS = {
+    "DECEASED": FindingKind.DECEASED,
+    "NOT_RESIDENT": FindingKind.NOT_RESIDENT,
+    "HOSPITAL": FindingKind.HOSPITAL,
+    "SANATORIUM": FindingKind.SANATORIUM,
+    "EDUCATION_CORRECTION": FindingKind.EDUCATION_CORRECTION,
+}
+
+
+def _months(period: Period) -> list[Period]:
+    months = []
+    start = period.start
+    while start <= period.end:
+        following = (start.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+        months.append(Period(start, min(period.end, following - datetime.timedelta(days=1))))
+        start = following
+    return months
+
+
+def double_financing(period: Period) -> list[Found]:
+    """The visits the billing rules withhold because a state registry shows the child in
+    hospital, a sanatorium, correctional education, dead or not in Astana (Alg. §24–25), each
+    with the registry rows as evidence. The rules are the billing's own (one implementation),
+    applied a month at a time so that memory stays that of a month."""
+    from monitoring.models import EducationCorrection, HealthStay, PersonRecord
+    from tariffs.billing.facts import decide_visits
+
+    found = []
+    for month in _months(period):
+        withheld = [
+            decision
+            for decision in decide_visits(
+                Visit.objects.filter(date__range=(month.start, month.end))
+            )
+            if decision.reason in _REGISTRY_REASONS
+        ]
+        if not withheld:
+            continue
+        children = dict(
+            Child.objects.filter(pk__in={d.visit.child_id for d in withheld}).values_list(
+                "pk", "iin"
+            )
+        )
+        iins = set(children.values())
+        rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for model, fields in (
+            (PersonRecord, ("astana_from", "astana_until", "death_date")),
+            (HealthStay, ("kind", "start_on", "end_on", "organisation")),
+            (EducationCorrection, ("kind", "start_on", "end_on", "organisation")),
+        ):
+            for row in model.objects.filter(iin__in=iins).values(
+                "iin", *fields, "registry_import__source", "registry_import__loaded_at"
+            ):
+                rows[row["iin"]].append(
+                    {
+                        "registry": model._meta.model_name,
+                        **{
+                            name: _iso(row[name])
+                            if name not in ("kind", "organisation")
+                            else row[name]
+                            for name in fields
+                        },
+                        "file": row["registry_import__source"],
+                        "loaded_at": _iso(row["registry_import__loaded_at"].date())
+                        if row["registry_import__loaded_at"]
+                        else None,
+                    }
+                )
+        registry_of = {
+            FindingKind.DECEASED: "personrecord",
+            FindingKind.NOT_RESIDENT: "personrecord",
+            FindingKind.HOSPITAL: "healthstay",
+            FindingKind.SANATORIUM: "healthstay",
+            FindingKind.EDUCATION_CORRECTION: "educationcorrection",
+        }
+        for decision in withheld:
+            visit = decision.visit
+            kind = _REGISTRY_REASONS[str(decision.reason)]
+            iin = children[visit.child_id]
+            found.append(
+                Found(
+                    key=f"{kind}:{visit.visit_id}",
+                    kind=kind,
+                    child_id=visit.child_id,
+                    provider_id=visit.provider_id,
+                    day=visit.date,
+                    evidence={
+                        "visit": {
+                            "visit_id": visit.visit_id,
+                            "date": _iso(visit.date),
+                            "setting": visit.setting,
+                        },
+                        "reason": decision.reason,
+                        "registry": [
+                            row for row in rows[iin] if row["registry"] == registry_of[kind]
+                        ],
+                    },
+                    visit_ids={visit.pk},
+                )
+            )
+    return found
+
+
+# The checks in the order a run makes them.
+CHECKS = (overlaps, two_providers, low_frequency, iin_birth_dates, double_financing)
+# The kinds each check raises (a run resolves only the open findings of the kinds it checked).
+CHECKED_KINDS = {
+    overlaps: (FindingKind.OVERLAP,),
+    two_providers: (FindingKind.TWO_PROVIDERS,),
+    low_frequency: (FindingKind.LOW_FREQUENCY,),
+    iin_birth_dates: (FindingKind.IIN_BIRTH_DATE,),
+    double_financing: tuple(_REGISTRY_REASONS.values()),
+}

@@ -72,6 +72,19 @@ class FindingKind(models.TextChoices):
     TWO_PROVIDERS = "two_providers", _("Enrolled with two providers at once")
     LOW_FREQUENCY = "low_frequency", _("A week below the minimum frequency")
     IIN_BIRTH_DATE = "iin_birth_date", _("The IIN disagrees with the birth date")
+    # Double financing prevented (Alg. §24–25): a visit the billing rules withhold because of
+    # a state registry, with the registry's row as evidence.
+    DECEASED = "deceased", _("Registry: the child's death recorded")
+    NOT_RESIDENT = "not_resident", _("Registry: not registered in Astana")
+    HOSPITAL = "hospital", _("Registry: in hospital")
+    SANATORIUM = "sanatorium", _("Registry: in a sanatorium")
+    EDUCATION_CORRECTION = "education_correction", _("Registry: КППК / ПМПК correctional services")
+
+
+# Findings that stop an invoice from being checked while open: visits the billing rules would
+# pay but a review may reject. The registry kinds are withheld by the rules already, and the
+# week and IIN kinds name no visit.
+BLOCKING_KINDS = (FindingKind.OVERLAP, FindingKind.TWO_PROVIDERS)
 
 
 class FindingStatus(models.TextChoices):
@@ -91,7 +104,7 @@ class Finding(models.Model):
     """
 
     key = models.CharField(_("key"), max_length=200, unique=True)
-    kind = models.CharField(_("kind"), max_length=20, choices=FindingKind.choices)
+    kind = models.CharField(_("kind"), max_length=30, choices=FindingKind.choices)
     child = models.ForeignKey(
         "recipients.Child", verbose_name=_("child"), on_delete=models.PROTECT, related_name="+"
     )

@@ -11,9 +11,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from core.audit import acting_as
-from reconciliation.checks import CHECKS, Found, Period, _done
+from reconciliation import checks
+from reconciliation.checks import CHECKED_KINDS, CHECKS, Found, Period, _done
 from reconciliation.models import (
     ACTIVE,
     Finding,
@@ -21,6 +23,15 @@ from reconciliation.models import (
     ReconciliationRun,
     RunStatus,
 )
+
+# What the run's progress says while each check runs.
+STEP_NAMES = {
+    checks.overlaps: _lazy("Overlapping home and centre visits"),
+    checks.two_providers: _lazy("Enrolments with two providers at once"),
+    checks.low_frequency: _lazy("Weeks below the minimum frequency"),
+    checks.iin_birth_dates: _lazy("IINs and birth dates"),
+    checks.double_financing: _lazy("Double financing: the state registries"),
+}
 
 # The share of a run's progress the checks take; storing what they found is the rest.
 _CHECKS_PERCENT = 80
@@ -98,8 +109,12 @@ def run_reconciliation(*, run_id: int) -> str:
             found: list[Found] = []
             checked = _done(period).count()
             _progress(run, visits_checked=checked)
-            for index, (kind, check) in enumerate(CHECKS):
-                _progress(run, step=str(kind.label), percent=index * _CHECKS_PERCENT // len(CHECKS))
+            for index, check in enumerate(CHECKS):
+                _progress(
+                    run,
+                    step=str(STEP_NAMES[check]),
+                    percent=index * _CHECKS_PERCENT // len(CHECKS),
+                )
                 found.extend(check(period))
             _progress(run, step=str(_("Storing the findings")), percent=_CHECKS_PERCENT)
             with transaction.atomic():
@@ -197,7 +212,7 @@ def store_findings(
         pk__in=[finding.pk for finding in changed]
     ).update(last_run=run)
 
-    kinds = {kind for kind, _check in CHECKS}
+    kinds = {kind for kinds in CHECKED_KINDS.values() for kind in kinds}
     resolved = (
         Finding.objects.filter(
             status=FindingStatus.OPEN,

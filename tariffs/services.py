@@ -200,7 +200,13 @@ def invoice_check(*, invoice: Invoice, acting_user: Any) -> Invoice:
     """An officer marks a draft checked: it was computed from the current data, a
     reconciliation of its whole month finished after that data last changed, and no finding
     about its visits is still open (domain.md §6)."""
-    from reconciliation.models import Finding, FindingStatus, ReconciliationRun, RunStatus
+    from reconciliation.models import (
+        BLOCKING_KINDS,
+        Finding,
+        FindingStatus,
+        ReconciliationRun,
+        RunStatus,
+    )
 
     ensure_role(acting_user, Role.AKIMAT_OFFICER)
     invoice = _locked(invoice)
@@ -231,6 +237,7 @@ def invoice_check(*, invoice: Invoice, acting_user: Any) -> Invoice:
     blocking = (
         Finding.objects.filter(
             status=FindingStatus.OPEN,
+            kind__in=BLOCKING_KINDS,
             visits__provider_id=invoice.provider_id,
             visits__date__range=(first, last),
         )

@@ -8,6 +8,7 @@ from auditlog.models import LogEntry
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
+from core.importing import dataset_import
 from reconciliation import services
 from reconciliation.models import Finding, FindingStatus, ReconciliationRun, RunStatus
 from services.models import Visit
@@ -54,7 +55,7 @@ def prepared(db):
     a = enrolled_child(p)
     home_monday = visit(a, D(2026, 7, 6), "home", (10, 0), (12, 0))
     visit(a, D(2026, 7, 7), "centre", (9, 0), (12, 0))
-    visit(a, D(2026, 7, 8), "home", (10, 0), (12, 0))
+    in_hospital = visit(a, D(2026, 7, 8), "home", (10, 0), (12, 0))
     visit(a, D(2026, 7, 9), "centre", (9, 0), (12, 0))
     visit(a, D(2026, 7, 10), "centre", (9, 0), (12, 0))
     overlapping = visit(a, D(2026, 7, 6), "centre", (11, 0), (13, 0))
@@ -65,6 +66,15 @@ def prepared(db):
     c = enrolled_child(p, iin=iin_for(D(2016, 1, 1)), birth_date=D(2016, 2, 2))
     visit(c, D(2026, 7, 15), "home", (10, 0), (12, 0))
     flag_overlaps_in(Visit.objects.all())
+    # the health registry has child A in hospital on 8 July: that day's visit is withheld
+    report = dataset_import(
+        directory={
+            "registry_health.csv": "iin,kind,start_on,end_on,organisation\n"
+            f"{a.child.iin},hospital,2026-07-08,2026-07-08,ГКП «Городская больница №1»\n"
+        }
+    )
+    assert report.ok and report.written
+    call_command("seed_tariffs")
 
     pair = sorted([home_monday.visit_id, overlapping.visit_id])
     low = {
@@ -80,6 +90,8 @@ def prepared(db):
         "two_providers": f"two_providers:{b_p.pk}:{b_q.pk}",
         "with_q": with_q,
         "iin": f"iin_birth_date:{c.child_id}",
+        "hospital": f"hospital:{in_hospital.visit_id}",
+        "in_hospital": in_hospital,
         "low": low,
         "a": a,
         "overlapping": overlapping,
@@ -102,9 +114,12 @@ def test_a_run_raises_the_expected_findings(prepared, django_capture_on_commit_c
     run = reconcile(django_capture_on_commit_callbacks, officer())
 
     assert run.status == RunStatus.DONE and run.percent == 100
-    assert keys() == {prepared["overlap"], prepared["two_providers"], prepared["iin"]} | set(
-        prepared["low"]
-    )
+    assert keys() == {
+        prepared["overlap"],
+        prepared["two_providers"],
+        prepared["iin"],
+        prepared["hospital"],
+    } | set(prepared["low"])
     assert run.found == len(keys()) and run.visits_checked == Visit.objects.count()
     overlap = Finding.objects.get(key=prepared["overlap"])
     assert set(overlap.visits.values_list("pk", flat=True)) == prepared["overlap_visits"]
@@ -117,6 +132,15 @@ def test_a_run_raises_the_expected_findings(prepared, django_capture_on_commit_c
     assert not low.visits.exists()
     iin = Finding.objects.get(key=prepared["iin"])
     assert iin.evidence["encoded_birth_date"] == "2016-01-01"
+    hospital = Finding.objects.get(key=prepared["hospital"])
+    assert list(hospital.visits.all()) == [prepared["in_hospital"]]
+    (stay,) = hospital.evidence["registry"]
+    assert (stay["kind"], stay["start_on"], stay["end_on"]) == (
+        "hospital",
+        "2026-07-08",
+        "2026-07-08",
+    )
+    assert stay["organisation"] == "ГКП «Городская больница №1»" and stay["file"]
     assert set(Finding.objects.values_list("status", flat=True)) == {FindingStatus.OPEN}
 
 
@@ -205,7 +229,6 @@ def test_a_confirmed_finding_excludes_its_visits_from_the_next_bill_a_dismissed_
         acting_user=reviewer,
     )
 
-    call_command("seed_tariffs")
     bill_month(month=D(2026, 7, 1))
 
     reasons = dict(InvoiceExclusion.objects.values_list("visit_id", "reason"))
@@ -274,6 +297,9 @@ def test_officers_start_runs_and_review_findings_in_bulk_in_the_admin(
     html = page.content.decode()
     assert page.status_code == 200
     assert prepared["overlapping"].visit_id in html and "centre" in html
+    hospital = Finding.objects.get(key=prepared["hospital"])
+    html = client.get(f"/admin/reconciliation/finding/{hospital.pk}/change/").content.decode()
+    assert prepared["in_hospital"].visit_id in html and "Городская больница №1" in html
 
     # the bulk action asks for a comment first, then applies to every selected finding
     asked = client.post(
