@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
+import operator
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -106,19 +109,21 @@ def run_reconciliation(*, run_id: int) -> str:
             step="",
         )
         try:
-            found: list[Found] = []
             checked = _done(period).count()
             _progress(run, visits_checked=checked)
+            created = updated = 0
             for index, check in enumerate(CHECKS):
                 _progress(
                     run,
                     step=str(STEP_NAMES[check]),
                     percent=index * _CHECKS_PERCENT // len(CHECKS),
                 )
-                found.extend(check(period))
+                # Stored check by check: memory holds one check's findings at a time.
+                with transaction.atomic():
+                    made, changed = store_findings(run, check(period))
+                created, updated = created + made, updated + changed
             _progress(run, step=str(_("Storing the findings")), percent=_CHECKS_PERCENT)
-            with transaction.atomic():
-                created, updated, resolved = store_findings(run, period, found)
+            resolved = resolve_findings(run, period)
         except Exception as error:
             _progress(
                 run,
@@ -148,14 +153,26 @@ def _same(finding: Finding, found: Found, visit_ids: set[int]) -> bool:
     )
 
 
-def store_findings(
-    run: ReconciliationRun, period: Period, found: Iterable[Found]
-) -> tuple[int, int, int]:
-    """Create what is new, update what changed, and close what is no longer found.
+# Findings stored a batch at a time: each batch reads, creates and updates its own.
+STORE_BATCH = 2000
+
+
+def store_findings(run: ReconciliationRun, found: Iterable[Found]) -> tuple[int, int]:
+    """Create what is new and update what changed; every finding raised is marked with `run`.
 
     A finding already reviewed whose evidence changed is opened again: the reviewer decided on
-    other evidence. Returns (created, updated, resolved)."""
-    by_key = {item.key: item for item in found}
+    other evidence. Returns (created, updated)."""
+    created = updated = 0
+    items = list(found)
+    for start in range(0, len(items), STORE_BATCH):
+        made, changed = _store_batch(
+            run, {item.key: item for item in items[start : start + STORE_BATCH]}
+        )
+        created, updated = created + made, updated + changed
+    return created, updated
+
+
+def _store_batch(run: ReconciliationRun, by_key: dict[str, Found]) -> tuple[int, int]:
     existing = Finding.objects.in_bulk(list(by_key), field_name="key")
     visits_of: dict[int, set[int]] = {}
     through = Finding.visits.through
@@ -184,45 +201,52 @@ def store_findings(
         for visit_id in by_key[finding.key].visit_ids
     ]
 
+    now = timezone.now()
     changed: list[Finding] = []
+    unlinked: list[Any] = []  # (finding, visits no longer concerned)
+    unchanged: list[int] = []
     for key, finding in existing.items():
         item = by_key[key]
         old_visits = visits_of.get(finding.pk, set())
         same = _same(finding, item, old_visits)
         if same and finding.status != FindingStatus.RESOLVED:
+            unchanged.append(finding.pk)
             continue
         if not same:
             finding.evidence = item.evidence
             finding.provider_id = item.provider_id
-            through.objects.filter(finding_id=finding.pk).exclude(
-                visit_id__in=item.visit_ids
-            ).delete()
+            if old_visits - item.visit_ids:
+                unlinked.append(Q(finding_id=finding.pk, visit_id__in=old_visits - item.visit_ids))
             links.extend(
                 through(finding_id=finding.pk, visit_id=visit_id)
                 for visit_id in item.visit_ids - old_visits
             )
         finding.status = FindingStatus.OPEN
         finding.last_run = run
+        finding.updated_at = now
         changed.append(finding)
+    if unlinked:
+        through.objects.filter(functools.reduce(operator.or_, unlinked)).delete()
     through.objects.bulk_create(links, batch_size=1000, ignore_conflicts=True)
     Finding.objects.bulk_update(
         changed, ["evidence", "provider", "status", "last_run", "updated_at"], batch_size=1000
     )
-    Finding.objects.filter(key__in=list(existing)).exclude(
-        pk__in=[finding.pk for finding in changed]
-    ).update(last_run=run)
+    Finding.objects.filter(pk__in=unchanged).update(last_run=run)
+    return len(new), len(changed)
 
+
+def resolve_findings(run: ReconciliationRun, period: Period) -> int:
+    """Open findings of the period that `run` did not raise again are no longer found."""
     kinds = {kind for kinds in CHECKED_KINDS.values() for kind in kinds}
-    resolved = (
+    return (
         Finding.objects.filter(
             status=FindingStatus.OPEN,
             kind__in=kinds,
             day__range=(period.start, period.end),
         )
-        .exclude(key__in=list(by_key))
+        .exclude(last_run=run)
         .update(status=FindingStatus.RESOLVED, last_run=run, updated_at=timezone.now())
     )
-    return len(new), len(changed), resolved
 
 
 def findings_review(

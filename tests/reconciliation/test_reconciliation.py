@@ -145,9 +145,11 @@ def test_a_run_raises_the_expected_findings(prepared, django_capture_on_commit_c
 
 
 def test_a_second_run_over_the_same_data_changes_nothing(
-    prepared, django_capture_on_commit_callbacks
+    prepared, django_capture_on_commit_callbacks, monkeypatch
 ):
-    reconcile(django_capture_on_commit_callbacks)
+    monkeypatch.setattr("reconciliation.services.STORE_BATCH", 4)  # stored in several batches
+    first = reconcile(django_capture_on_commit_callbacks)
+    assert first.found == len(keys()) > 4
     before = list(Finding.objects.order_by("pk").values("pk", "key", "status", "updated_at"))
 
     again = reconcile(django_capture_on_commit_callbacks)
