@@ -25,8 +25,9 @@ class Command(BaseCommand):
             )
         if result.get("invoices"):
             self.stdout.write(
-                f"Invoices: {result['invoices']} (every finished month billed; all but the last "
-                "approved)."
+                f"Invoices: {result['invoices']} (every finished month billed: the earlier months "
+                "approved and paid, the last checked by officer2 and waiting for officer's "
+                "approval)."
             )
         if result.get("findings"):
             self.stdout.write(
