@@ -30,6 +30,9 @@ class Components:
 
 
 def components(invoice: Any) -> Components:
+    """The payment's components; an approved invoice's are those frozen at its approval."""
+    if invoice.is_frozen and invoice.base_kzt is not None:
+        return Components(invoice.base_kzt, invoice.amount_kzt, invoice.adjustments_kzt or 0)
     base = (
         BaseComponent.objects.filter(provider_id=invoice.provider_id, year=invoice.month.year)
         .values_list("monthly_kzt", flat=True)
@@ -102,16 +105,19 @@ def year_figures(year: int) -> list[MonthFigures]:
     return list(figures.values())
 
 
-def approval_warning(invoice: Any, *, on: datetime.date | None = None) -> str | None:
-    """A warning when approving `invoice` on `on` (today) would take the month's approved total
-    over the financing plan by obligations; None when it stays within (or there is no plan)."""
+def approval_warning(invoices: Any, *, on: datetime.date | None = None) -> str | None:
+    """A warning when approving `invoices` (one or several, together) on `on` (today) would
+    take the month's approved total over the financing plan by obligations; None when it
+    stays within. The year's figures are read once, whatever the number of invoices."""
+    if not isinstance(invoices, list | tuple):
+        invoices = [invoices]
     on = on or timezone.localdate()
     if not BudgetYear.objects.filter(year=on.year).exists():
         return _(
             "No budget is recorded for %(year)d: the approval cannot be compared with a plan."
         ) % {"year": on.year}
     month = year_figures(on.year)[on.month - 1]
-    after = month.approved_kzt + components(invoice).total_kzt
+    after = month.approved_kzt + sum(components(invoice).total_kzt for invoice in invoices)
     if after <= month.plan_obligations_kzt:
         return None
     return _(

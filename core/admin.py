@@ -71,9 +71,10 @@ def service_action(
 
     With a form, the action first shows an intermediate page (decision number, reasons, …).
     `precheck` names, before that page, the objects the action cannot apply to (a cheap status
-    check; the service still decides). `warn` gives, for the intermediate page, what the user
-    should know before confirming (it does not stop the action). A refusal by the service is
-    reported for that object and changes nothing for it.
+    check; the service still decides). `warn` gives, for the intermediate page and from the
+    whole selection, what the user should know before confirming (a list of messages; it does
+    not stop the action). A refusal by the service is reported for that object and changes
+    nothing for it.
     """
 
     def action(
@@ -94,11 +95,7 @@ def service_action(
                     "title": description,
                     "form": form,
                     "objects": queryset,
-                    "warnings": [
-                        f"{obj}: {warning}"
-                        for obj in queryset
-                        if warn is not None and (warning := warn(obj))
-                    ],
+                    "warnings": warn(queryset) if warn is not None else [],
                     "action_name": request.POST.get("action"),
                     "opts": modeladmin.model._meta,
                     "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,

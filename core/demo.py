@@ -599,15 +599,26 @@ def load_invoices(*, today: datetime.date, officer: User) -> int:
             for invoice in Invoice.objects.filter(month=month, status=InvoiceStatus.APPROVED):
                 number += 1
                 paid_on = following.replace(day=20)
+                parts = components(invoice)
+                invoice.base_kzt = parts.base_kzt  # frozen with the approval
+                invoice.adjustments_kzt = parts.adjustments_kzt
                 invoice.status = InvoiceStatus.PAID
                 invoice.payment_order = f"ПП-{month:%Y%m}-{number:03d}"
                 invoice.paid_on = paid_on
-                invoice.save(update_fields=["status", "payment_order", "paid_on"])
+                invoice.save(
+                    update_fields=[
+                        "status",
+                        "payment_order",
+                        "paid_on",
+                        "base_kzt",
+                        "adjustments_kzt",
+                    ]
+                )
                 Payment.objects.create(
                     invoice=invoice,
                     order_number=invoice.payment_order,
                     paid_on=paid_on,
-                    amount_kzt=components(invoice).total_kzt,
+                    amount_kzt=parts.total_kzt,
                     expense_code=other_services,
                     recorded_by=officer,
                 )

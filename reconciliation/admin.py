@@ -9,12 +9,13 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import service_action
+from core.audit import record_access
 from recipients.rules import iin_birth_date_warning
 from reconciliation import services
 from reconciliation.models import ACTIVE, Finding, FindingStatus, ReconciliationRun
@@ -164,6 +165,21 @@ class FindingAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # findings are raised by reconciliation runs
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """The page shows a child's data (and registry rows): reading it is recorded."""
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            finding = self.get_object(request, object_id)
+            if finding is not None:
+                record_access(finding.child, user=request.user, what=f"finding {finding.pk}")
+        return response
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -144,10 +144,12 @@ def two_providers(period: Period) -> list[Found]:
             for second in rows[index + 1 :]:
                 if first["provider_id"] == second["provider_id"]:
                     continue
-                start = max(first["start_on"], second["start_on"], period.start)
-                ends = [e for e in (first["end_on"], second["end_on"], period.end) if e]
-                end = min(ends)
-                if start <= end:
+                # The shared days are the enrolments' own, whatever period the run covers, so
+                # that runs of other periods raise the same finding with the same evidence.
+                start = max(first["start_on"], second["start_on"])
+                ends = [e for e in (first["end_on"], second["end_on"]) if e]
+                end = min(ends) if ends else None
+                if end is None or start <= end:
                     earlier, later = sorted(
                         (first, second), key=lambda row: (row["decision_date"], row["pk"])
                     )
@@ -157,12 +159,13 @@ def two_providers(period: Period) -> list[Found]:
     # the later decision's done visits on the shared days: one query for every pair
     wanted = Q()
     for _earlier, later, start, end in pairs:
-        wanted |= Q(
-            child_id=later["child_id"], provider_id=later["provider_id"], date__range=(start, end)
-        )
+        days = Q(date__gte=start) if end is None else Q(date__range=(start, end))
+        wanted |= Q(child_id=later["child_id"], provider_id=later["provider_id"]) & days
     visits: dict[tuple[int, int], list[tuple[int, datetime.date]]] = defaultdict(list)
     for pk, child_id, provider_id, day in (
-        _done(period).filter(wanted).values_list("pk", "child_id", "provider_id", "date")
+        Visit.objects.filter(status=VisitStatus.DONE)
+        .filter(wanted)
+        .values_list("pk", "child_id", "provider_id", "date")
     ):
         visits[(child_id, provider_id)].append((pk, day))
     found = []
@@ -190,7 +193,7 @@ def two_providers(period: Period) -> list[Found]:
                 visit_ids={
                     pk
                     for pk, day in visits[(later["child_id"], later["provider_id"])]
-                    if start <= day <= end
+                    if start <= day and (end is None or day <= end)
                 },
             )
         )

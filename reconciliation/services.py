@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import functools
 import operator
@@ -36,6 +37,9 @@ STEP_NAMES = {
     checks.double_financing: _lazy("Double financing: the state registries"),
 }
 
+# A queued or running run with no progress for this long is taken to have lost its worker.
+ABANDONED_AFTER = datetime.timedelta(hours=6)
+
 # The share of a run's progress the checks take; storing what they found is the rest.
 _CHECKS_PERCENT = 80
 
@@ -50,12 +54,28 @@ def run_start(
     user = acting_user if getattr(acting_user, "is_authenticated", False) else None
     try:
         with transaction.atomic(), acting_as(user):
+            # A run whose worker vanished (no progress for hours) no longer holds its period.
+            ReconciliationRun.objects.filter(
+                status__in=ACTIVE, updated_at__lt=timezone.now() - ABANDONED_AFTER
+            ).update(
+                status=RunStatus.FAILED,
+                error="abandoned: no progress",
+                finished_at=timezone.now(),
+            )
+            # Runs of overlapping periods would resolve each other's findings: one at a time.
+            overlapping = ReconciliationRun.objects.filter(
+                status__in=ACTIVE, period_start__lte=period_end, period_end__gte=period_start
+            ).exists()
+            if overlapping:
+                raise IntegrityError("an overlapping run is active")
             run = ReconciliationRun.objects.create(
                 period_start=period_start, period_end=period_end, requested_by=user
             )
     except IntegrityError:
         raise ValidationError(
-            _("A reconciliation of %(start)s – %(end)s is already queued or running.")
+            _(
+                "A reconciliation of %(start)s – %(end)s, or of days within it, is already queued or running."
+            )
             % {"start": f"{period_start:%d.%m.%Y}", "end": f"{period_end:%d.%m.%Y}"},
             code="reconciliation_running",
         ) from None
@@ -85,6 +105,7 @@ def _run_lock(run_id: int) -> Iterator[bool]:
 
 
 def _progress(run: ReconciliationRun, **fields: Any) -> None:
+    fields["updated_at"] = timezone.now()  # update() skips auto_now: the run shows it is alive
     for name, value in fields.items():
         setattr(run, name, value)
     ReconciliationRun.objects.filter(pk=run.pk).update(**fields)
@@ -160,8 +181,8 @@ STORE_BATCH = 2000
 def store_findings(run: ReconciliationRun, found: Iterable[Found]) -> tuple[int, int]:
     """Create what is new and update what changed; every finding raised is marked with `run`.
 
-    A finding already reviewed whose evidence changed is opened again: the reviewer decided on
-    other evidence. Returns (created, updated)."""
+    A reviewed finding is left as it was reviewed; visits the check now names that its review
+    did not see make a new finding. Returns (created, updated)."""
     created = updated = 0
     items = list(found)
     for start in range(0, len(items), STORE_BATCH):
@@ -205,9 +226,20 @@ def _store_batch(run: ReconciliationRun, by_key: dict[str, Found]) -> tuple[int,
     changed: list[Finding] = []
     unlinked: list[Any] = []  # (finding, visits no longer concerned)
     unchanged: list[int] = []
+    follow_ups: dict[str, Found] = {}
     for key, finding in existing.items():
         item = by_key[key]
         old_visits = visits_of.get(finding.pk, set())
+        if finding.status in (FindingStatus.CONFIRMED, FindingStatus.DISMISSED):
+            # A review is never undone by a run: what was confirmed stays excluded, what was
+            # dismissed stays paid. Visits the check names now that the review did not see are
+            # raised as a finding of their own, for a review of their own.
+            unchanged.append(finding.pk)
+            extra = item.visit_ids - old_visits
+            if extra:
+                follow_key = f"{key}+{min(extra)}"
+                follow_ups[follow_key] = dataclasses.replace(item, key=follow_key, visit_ids=extra)
+            continue
         same = _same(finding, item, old_visits)
         if same and finding.status != FindingStatus.RESOLVED:
             unchanged.append(finding.pk)
@@ -232,7 +264,11 @@ def _store_batch(run: ReconciliationRun, by_key: dict[str, Found]) -> tuple[int,
         changed, ["evidence", "provider", "status", "last_run", "updated_at"], batch_size=1000
     )
     Finding.objects.filter(pk__in=unchanged).update(last_run=run)
-    return len(new), len(changed)
+    created, updated = len(new), len(changed)
+    if follow_ups:
+        more = _store_batch(run, follow_ups)
+        created, updated = created + more[0], updated + more[1]
+    return created, updated
 
 
 def resolve_findings(run: ReconciliationRun, period: Period) -> int:

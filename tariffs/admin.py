@@ -66,10 +66,12 @@ class PaymentForm(forms.Form):
     )
 
 
-def approval_warning(invoice: Invoice) -> Any:
+def approval_warning(invoices: Any) -> list[str]:
+    """Whether approving the selection together would go over the month's plan."""
     from budget.services import approval_warning as warning
 
-    return warning(invoice)
+    message = warning(list(invoices))
+    return [message] if message else []
 
 
 class InvoiceExclusionInline(ComputedInline):

@@ -115,6 +115,9 @@ class Invoice(models.Model):
         related_name="+",
     )
     checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    # Frozen with the invoice at approval, so that later edits never change what is paid.
+    base_kzt = models.PositiveBigIntegerField(_("base component, ₸"), null=True, blank=True)
+    adjustments_kzt = models.BigIntegerField(_("adjustments, ₸"), null=True, blank=True)
     payment_order = models.CharField(_("payment order number"), max_length=50, blank=True)
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
 

@@ -66,12 +66,15 @@ def bill_month(
             {provider.pk: by_provider.get(provider.pk, [])} if provider.pk in by_provider else {}
         )
 
-    existing = {
-        invoice.provider_id: invoice
-        for invoice in Invoice.objects.select_for_update().filter(
-            month=first, provider_id__in=list(by_provider)
-        )
-    }
+    # Every invoice of the month (of the one provider, if given): a draft whose provider has no
+    # candidate visits any more is recomputed too, to nothing, never left as it was.
+    month_invoices = Invoice.objects.select_for_update().filter(month=first)
+    if provider is not None:
+        month_invoices = month_invoices.filter(provider_id=provider.pk)
+    existing = {invoice.provider_id: invoice for invoice in month_invoices}
+    for provider_id, invoice in existing.items():
+        if not invoice.is_frozen:
+            by_provider.setdefault(provider_id, [])
     frozen = [invoice for invoice in existing.values() if invoice.is_frozen]
     to_compute = [pk for pk in by_provider if pk not in existing or not existing[pk].is_frozen]
     drafts = [existing[pk] for pk in to_compute if pk in existing]
@@ -195,11 +198,42 @@ def last_data_change(invoice: Invoice) -> datetime.datetime:
     return max(moment for moment in moments if moment is not None)
 
 
-@transaction.atomic
-def invoice_check(*, invoice: Invoice, acting_user: Any) -> Invoice:
-    """An officer marks a draft checked: it was computed from the current data, a
-    reconciliation of its whole month finished after that data last changed, and no finding
-    about its visits is still open (domain.md §6)."""
+def _recomputed_differs(invoice: Invoice) -> bool:
+    """Whether the rules, applied now, would bill the invoice's month for its provider
+    otherwise than its stored lines and exclusions say (a tariff, an enrolment, a consent, a
+    registry row or a visit changed since). Decided over the visits of the month of the
+    children the provider served, since rule 13 compares a child's visits across providers."""
+    first, last = month_bounds(invoice.month)
+    month = Visit.objects.filter(date__range=(first, last))
+    children = month.filter(provider_id=invoice.provider_id).values("child_id")
+    decisions = [
+        decision
+        for decision in facts.decide_visits(month.filter(child_id__in=children))
+        if decision.visit.provider_id == invoice.provider_id
+    ]
+    billed_now = {
+        decision.visit.visit_id: decision.tariff_kzt
+        for decision in decisions
+        if decision.reason is None
+    }
+    excluded_now = {
+        decision.visit.visit_id: decision.reason
+        for decision in decisions
+        if decision.reason is not None
+    }
+    billed = {
+        visit_id: tariff
+        for visit_ids, tariff in invoice.lines.values_list("visit_ids", "tariff_kzt")
+        for visit_id in visit_ids
+    }
+    excluded = dict(invoice.exclusions.values_list("visit_id_text", "reason"))
+    return billed != billed_now or excluded != excluded_now
+
+
+def _check_problem(invoice: Invoice) -> Any:
+    """Why the invoice cannot be (or stay) checked, or None: it must be what the rules give
+    now, a reconciliation of its whole month must have started after its data last changed,
+    and no finding that could reject one of its visits may be open."""
     from reconciliation.models import (
         BLOCKING_KINDS,
         Finding,
@@ -208,14 +242,10 @@ def invoice_check(*, invoice: Invoice, acting_user: Any) -> Invoice:
         RunStatus,
     )
 
-    ensure_role(acting_user, Role.AKIMAT_OFFICER)
-    invoice = _locked(invoice)
-    if invoice.status != InvoiceStatus.DRAFT:
-        raise fail(_("Only a draft invoice can be checked."), "invoice_not_draft")
     first, last = month_bounds(invoice.month)
     changed = last_data_change(invoice)
-    if changed > invoice.computed_at:
-        raise fail(
+    if changed > invoice.computed_at or _recomputed_differs(invoice):
+        return fail(
             _("The month's data changed after the invoice was computed: bill the month again."),
             "invoice_stale",
         )
@@ -223,10 +253,10 @@ def invoice_check(*, invoice: Invoice, acting_user: Any) -> Invoice:
         status=RunStatus.DONE,
         period_start__lte=first,
         period_end__gte=last,
-        finished_at__gte=changed,
+        started_at__gte=changed,  # its checks read the data as it is now
     ).exists()
     if not reconciled:
-        raise fail(
+        return fail(
             _(
                 "No reconciliation of the whole of %(month)s has finished since its data last "
                 "changed: reconcile the month first."
@@ -245,11 +275,26 @@ def invoice_check(*, invoice: Invoice, acting_user: Any) -> Invoice:
         .count()
     )
     if blocking:
-        raise fail(
+        return fail(
             _("%(count)d open finding(s) about this invoice's visits must be reviewed first.")
             % {"count": blocking},
             "findings_open",
         )
+    return None
+
+
+@transaction.atomic
+def invoice_check(*, invoice: Invoice, acting_user: Any) -> Invoice:
+    """An officer marks a draft checked: it is what the rules give for the current data, a
+    reconciliation of its whole month ran after that data last changed, and no finding about
+    its visits is still open (domain.md §6)."""
+    ensure_role(acting_user, Role.AKIMAT_OFFICER)
+    invoice = _locked(invoice)
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise fail(_("Only a draft invoice can be checked."), "invoice_not_draft")
+    problem = _check_problem(invoice)
+    if problem is not None:
+        raise problem
     invoice.status = InvoiceStatus.CHECKED
     invoice.checked_by = acting_user
     invoice.checked_at = timezone.now()
@@ -260,8 +305,11 @@ def invoice_check(*, invoice: Invoice, acting_user: Any) -> Invoice:
 
 @transaction.atomic
 def invoice_approve(*, invoice: Invoice, acting_user: Any) -> Invoice:
-    """The akimat approves a checked invoice: it is frozen as computed (domain.md §6). The
-    officer who checked it cannot approve it."""
+    """The akimat approves a checked invoice: it is frozen as computed (domain.md §6), its two
+    components and adjustments with it. The officer who checked it cannot approve it, and what
+    the check required must still hold (the data may have changed since)."""
+    from budget.services import components
+
     ensure_role(acting_user, Role.AKIMAT_OFFICER)
     invoice = _locked(invoice)
     if invoice.is_frozen:
@@ -270,11 +318,19 @@ def invoice_approve(*, invoice: Invoice, acting_user: Any) -> Invoice:
         raise fail(_("Only a checked invoice can be approved."), "invoice_not_checked")
     if invoice.checked_by_id == acting_user.pk:
         raise fail(_("You checked this invoice: another officer approves it."), "maker_is_checker")
+    problem = _check_problem(invoice)
+    if problem is not None:
+        raise problem
+    parts = components(invoice)
     invoice.status = InvoiceStatus.APPROVED
     invoice.approved_by = acting_user
     invoice.approved_at = timezone.now()
+    invoice.base_kzt = parts.base_kzt
+    invoice.adjustments_kzt = parts.adjustments_kzt
     with acting_as(acting_user):
-        invoice.save(update_fields=["status", "approved_by", "approved_at"])
+        invoice.save(
+            update_fields=["status", "approved_by", "approved_at", "base_kzt", "adjustments_kzt"]
+        )
     return invoice
 
 

@@ -7,6 +7,7 @@ import pytest
 from auditlog.models import LogEntry
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.utils import timezone
 
 from core.importing import dataset_import
 from reconciliation import services
@@ -126,7 +127,7 @@ def test_a_run_raises_the_expected_findings(prepared, django_capture_on_commit_c
     assert {item["setting"] for item in overlap.evidence["visits"]} == {"home", "centre"}
     two = Finding.objects.get(key=prepared["two_providers"])
     assert list(two.visits.all()) == [prepared["with_q"]]
-    assert two.evidence["days"] == ["2026-07-10", "2026-07-31"]
+    assert two.evidence["days"] == ["2026-07-10", None]  # the enrolments' own days
     low = Finding.objects.get(key=f"low_frequency:{prepared['a'].pk}:2026-07-13")
     assert (low.evidence["home"], low.evidence["centre"]) == (1, 0)
     assert not low.visits.exists()
@@ -160,7 +161,7 @@ def test_a_second_run_over_the_same_data_changes_nothing(
     )
 
 
-def test_changed_data_updates_findings_reopens_reviewed_ones_and_resolves_the_gone(
+def test_changed_data_updates_open_findings_and_resolves_the_gone_but_never_a_review(
     prepared, django_capture_on_commit_callbacks
 ):
     reconcile(django_capture_on_commit_callbacks)
@@ -172,20 +173,49 @@ def test_changed_data_updates_findings_reopens_reviewed_ones_and_resolves_the_go
         comment="Known transfer",
         acting_user=reviewer,
     )
-    # the second enrolment now ends on 20 July; the overlapping visit moves to the afternoon
+    # the second enrolment now ends on 20 July and has a new visit; the overlapping visit
+    # moves to the afternoon; the IIN finding's child gets the birth date its IIN says
     enrollment = prepared["with_q"].child.enrollments.get(provider=prepared["with_q"].provider)
     enrollment.end_on = D(2026, 7, 20)
     enrollment.save()
+    later = visit(enrollment, D(2026, 7, 16), "home", (10, 0), (12, 0))
     Visit.objects.filter(pk=prepared["overlapping"].pk).update(start=T(14), end=T(16))
     flag_overlaps_in(Visit.objects.all())
 
     run = reconcile(django_capture_on_commit_callbacks)
 
     two.refresh_from_db()
-    assert two.evidence["days"] == ["2026-07-10", "2026-07-20"]
-    assert two.status == FindingStatus.OPEN  # the reviewer decided on other evidence
+    assert (two.status, two.comment) == (FindingStatus.DISMISSED, "Known transfer")
+    assert two.evidence["days"] == ["2026-07-10", None]  # as it was reviewed
+    assert list(two.visits.all()) == [prepared["with_q"]]
+    # the visit the review did not see is a finding of its own, open for review
+    follow_up = Finding.objects.get(key=f"{prepared['two_providers']}+{later.pk}")
+    assert follow_up.status == FindingStatus.OPEN and list(follow_up.visits.all()) == [later]
+    assert follow_up.evidence["days"] == ["2026-07-10", "2026-07-20"]
     assert Finding.objects.get(key=prepared["overlap"]).status == FindingStatus.RESOLVED
-    assert run.updated >= 1 and run.resolved >= 1
+    assert run.found >= 1 and run.resolved >= 1
+
+
+def test_a_confirmation_survives_runs_of_other_periods_and_the_visit_stays_unpaid(
+    prepared, django_capture_on_commit_callbacks
+):
+    reconcile(django_capture_on_commit_callbacks)
+    overlap = Finding.objects.get(key=prepared["overlap"])
+    services.findings_review(
+        findings=[overlap],
+        status=FindingStatus.CONFIRMED,
+        comment="Impossible",
+        acting_user=officer(),
+    )
+    reconcile(django_capture_on_commit_callbacks, period=(D(2026, 7, 15), D(2026, 7, 31)))
+    reconcile(django_capture_on_commit_callbacks, period=(D(2026, 7, 1), D(2026, 7, 20)))
+
+    overlap.refresh_from_db()
+    assert overlap.status == FindingStatus.CONFIRMED
+    assert set(overlap.visits.values_list("pk", flat=True)) == prepared["overlap_visits"]
+    bill_month(month=D(2026, 7, 1))
+    rejected = InvoiceExclusion.objects.filter(reason=rules.REJECTED_ON_REVIEW)
+    assert set(rejected.values_list("visit_id", flat=True)) == prepared["overlap_visits"]
 
 
 def test_two_runs_of_one_period_cannot_overlap(prepared):
@@ -195,9 +225,24 @@ def test_two_runs_of_one_period_cannot_overlap(prepared):
         services.run_start(period_start=JULY[0], period_end=JULY[1])
 
     assert refused.value.code == "reconciliation_running"
+    # nor may a run of days within it: the two would resolve each other's findings
+    with pytest.raises(ValidationError):
+        services.run_start(period_start=D(2026, 7, 15), period_end=D(2026, 8, 15))
     assert ReconciliationRun.objects.count() == 1
     # a run of another period may go at the same time
     services.run_start(period_start=D(2026, 8, 1), period_end=D(2026, 8, 31))
+
+
+def test_a_run_abandoned_by_its_worker_does_not_hold_its_period_for_ever(prepared):
+    stale = services.run_start(period_start=JULY[0], period_end=JULY[1])
+    ReconciliationRun.objects.filter(pk=stale.pk).update(
+        status=RunStatus.RUNNING, updated_at=timezone.now() - datetime.timedelta(hours=7)
+    )
+
+    services.run_start(period_start=JULY[0], period_end=JULY[1])
+
+    stale.refresh_from_db()
+    assert stale.status == RunStatus.FAILED and "abandoned" in stale.error
 
 
 def test_a_run_left_running_by_a_dead_worker_is_taken_over_and_loses_nothing(
@@ -296,6 +341,9 @@ def test_officers_start_runs_and_review_findings_in_bulk_in_the_admin(
     page = client.get(
         f"/admin/reconciliation/finding/{Finding.objects.get(key=prepared['overlap']).pk}/change/"
     )
+    assert LogEntry.objects.filter(
+        action=LogEntry.Action.ACCESS, object_pk=str(prepared["a"].child_id)
+    ).exists()  # reading a finding is reading the child
     html = page.content.decode()
     assert page.status_code == 200
     assert prepared["overlapping"].visit_id in html and "centre" in html

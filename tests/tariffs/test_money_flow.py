@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from budget.models import BaseComponent, BudgetYear, Payment, PlanMonth
-from budget.services import components, year_figures
+from budget.services import approval_warning, components, year_figures
 from core.errors import RoleRequired
 from core.importing import dataset_import
 from reconciliation.models import Finding, FindingStatus
@@ -147,6 +147,8 @@ def test_an_approved_invoice_stays_identical_after_a_tariff_a_registry_and_a_vis
         )
 
     before = snapshot()
+    paid_before = components(billed).total_kzt
+    BaseComponent.objects.create(provider=billed.provider, year=2026, monthly_kzt=999_999)
     assert sum(len(line[4]) for line in before[3]) == billed.home_units + billed.centre_units
     Tariff.objects.filter(setting="home").update(amount_kzt=9999)
     child_iin = billed.lines.first().child_iin
@@ -161,6 +163,29 @@ def test_an_approved_invoice_stays_identical_after_a_tariff_a_registry_and_a_vis
     call_command("bill", month="2026-07", out=str(tmp_path))
 
     assert snapshot() == before
+    assert components(Invoice.objects.get(pk=billed.pk)).total_kzt == paid_before
+
+
+def test_approval_checks_again_what_the_check_required(billed, django_capture_on_commit_callbacks):
+    reconcile_july(django_capture_on_commit_callbacks)
+    billed.refresh_from_db()
+    services.invoice_check(invoice=billed, acting_user=officer())
+    Tariff.objects.filter(setting="home").update(amount_kzt=7)  # after the check
+
+    with pytest.raises(ValidationError) as refused:
+        services.invoice_approve(invoice=billed, acting_user=officer())
+
+    assert refused.value.code == "invoice_stale"
+    assert Invoice.objects.get(pk=billed.pk).status == "checked"
+
+
+def test_a_draft_whose_visits_are_gone_is_billed_again_to_nothing(billed, tmp_path):
+    Visit.objects.filter(provider=billed.provider, date__month=7).update(status="missed")
+
+    call_command("bill", month="2026-07", out=str(tmp_path))
+
+    billed.refresh_from_db()
+    assert (billed.amount_kzt, billed.status, billed.lines.count()) == (0, "draft", 0)
 
 
 def test_a_correction_of_a_frozen_invoice_is_an_adjustment_on_a_later_month(
@@ -253,3 +278,15 @@ def test_the_admin_checks_warns_before_going_over_the_plan_and_approves(
     assert figures.approved_kzt == billed.amount_kzt and figures.over_obligations
     page = client.get(f"/admin/budget/budgetyear/{year.pk}/change/").content.decode()
     assert "budget-figures" in page and "⚠" in page
+
+
+def test_the_plan_warning_adds_up_the_invoices_approved_together(billed):
+    others = list(Invoice.objects.exclude(amount_kzt=0).order_by("pk")[:2])
+    assert len(others) == 2
+    today = timezone.localdate()
+    year = BudgetYear.objects.create(year=today.year, allocation_kzt=10**10)
+    plan = max(components(invoice).total_kzt for invoice in others)
+    PlanMonth.objects.create(budget_year=year, month=today.month, obligations_kzt=plan)
+
+    assert approval_warning(others[0]) is None or approval_warning(others[1]) is None
+    assert "over the plan by obligations" in approval_warning(others)
