@@ -6,6 +6,7 @@ import datetime
 
 from auditlog.registry import auditlog
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -336,6 +337,38 @@ class Visit(models.Model):
         # entries) hundreds of thousands of visits, and reading the language costs each time.
         day = self.date
         return f"{self.visit_id} {day.day:02d}.{day.month:02d}.{day.year}"
+
+    def clean(self) -> None:
+        """A visit on an approved invoice stays with its provider and month (it would be paid
+        again on another invoice; a correction is an adjustment)."""
+        super().clean()
+        if self.pk is None:
+            return
+        stored = Visit.objects.filter(pk=self.pk).values("provider_id", "date").first()
+        if stored is None:
+            return
+        moved = stored["provider_id"] != self.provider_id or (
+            self.date is not None
+            and (stored["date"].year, stored["date"].month) != (self.date.year, self.date.month)
+        )
+        if not moved:
+            return
+        from tariffs.services import visits_on_frozen_invoices
+
+        original = Visit(
+            pk=self.pk,
+            visit_id=self.visit_id,
+            provider_id=stored["provider_id"],
+            date=stored["date"],
+        )
+        if visits_on_frozen_invoices([original]):
+            raise ValidationError(
+                _(
+                    "This visit is on an approved invoice: it cannot move to another provider "
+                    "or month (a correction is an adjustment on a later invoice)."
+                ),
+                code="visit_invoiced",
+            )
 
     @property
     def is_confirmed(self) -> bool:

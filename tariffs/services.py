@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +20,7 @@ from providers.models import Provider
 from services.models import Visit
 from tariffs.billing import facts, rules
 from tariffs.models import (
+    FROZEN,
     Invoice,
     InvoiceAdjustment,
     InvoiceExclusion,
@@ -162,6 +164,31 @@ def bill_month(
         sorted(invoices.values(), key=lambda invoice: invoice.provider_id),
         sorted(frozen, key=lambda invoice: invoice.provider_id),
     )
+
+
+def visits_on_frozen_invoices(visits: Iterable[Visit]) -> set[int]:
+    """Of `visits` (as stored), the keys of those billed or excluded on an approved invoice.
+
+    Such a visit may not move to another provider or month: it would be billed a second time
+    on that provider's or month's invoice (a correction of a frozen invoice is an adjustment).
+    A few set-based queries, whatever the number of visits."""
+    visits = list(visits)
+    if not visits:
+        return set()
+    frozen = set(
+        InvoiceExclusion.objects.filter(
+            invoice__status__in=FROZEN, visit_id__in=[visit.pk for visit in visits]
+        ).values_list("visit_id", flat=True)
+    )
+    invoices = Q()
+    for provider_id, month in {(v.provider_id, v.date.replace(day=1)) for v in visits}:
+        invoices |= Q(invoice__provider_id=provider_id, invoice__month=month)
+    billed: set[str] = set()
+    for visit_ids in InvoiceLine.objects.filter(invoices, invoice__status__in=FROZEN).values_list(
+        "visit_ids", flat=True
+    ):
+        billed.update(visit_ids)
+    return frozen | {visit.pk for visit in visits if visit.visit_id in billed}
 
 
 def visit_billing(visit: Visit) -> rules.Decision | None:

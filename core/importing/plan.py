@@ -259,7 +259,42 @@ def check_dataset(
         errors.extend(_decision_owners(files["enrollments"], state))
     if "tariffs" in files:
         errors.extend(_tariff_overlaps(files["tariffs"], state))
+    if "visits" in files:
+        errors.extend(_invoiced_visits_moved(files["visits"], state))
     return errors
+
+
+def _invoiced_visits_moved(file: ParsedFile, state: DatabaseState) -> Iterable[RowError]:
+    """A visit on an approved invoice may not move to another provider or month: it would be
+    paid a second time there. Only rows that move a visit are looked up."""
+    from tariffs.services import visits_on_frozen_invoices
+
+    moved: dict[int, tuple[ParsedRow, Visit]] = {}
+    for row in file.rows:
+        existing = state.visits.get(row.values.get("visit_id", ""))
+        day, bin_ = row.values.get("date"), row.values.get("provider_bin")
+        if existing is None or day is None or bin_ is None:
+            continue
+        provider = state.providers.get(bin_)
+        if (provider is not None and provider.pk != existing.provider_id) or (
+            (day.year, day.month) != (existing.date.year, existing.date.month)
+        ):
+            moved[existing.pk] = (row, existing)
+    if not moved:
+        return
+    for pk in sorted(visits_on_frozen_invoices(visit for _row, visit in moved.values())):
+        row, visit = moved[pk]
+        yield _error(
+            file,
+            row,
+            "visit_id",
+            "visit_invoiced",
+            _(
+                "visit %(visit)s is on an approved invoice of %(month)s: it cannot move to "
+                "another provider or month (a correction is an adjustment on a later invoice)"
+            )
+            % {"visit": visit.visit_id, "month": f"{visit.date:%m.%Y}"},
+        )
 
 
 def _repeated_keys(file: ParsedFile, first_row: dict[Any, int]) -> Iterable[RowError]:

@@ -22,6 +22,7 @@ from reconciliation.services import findings_review, run_start
 from services.models import Visit
 from tariffs import services
 from tariffs.models import Invoice, Tariff
+from tests.exchange_files import read_rows
 from tests.factories import admitted_provider, coordinator_of, head_of, officer
 from tests.tariffs.test_bill_sample import sample  # noqa: F401  (fixture)
 
@@ -290,3 +291,31 @@ def test_the_plan_warning_adds_up_the_invoices_approved_together(billed):
 
     assert approval_warning(others[0]) is None or approval_warning(others[1]) is None
     assert "over the plan by obligations" in approval_warning(others)
+
+
+def test_a_visit_on_an_approved_invoice_cannot_move_to_another_provider_or_month(
+    billed,
+    django_capture_on_commit_callbacks,
+    sample,  # noqa: F811
+):
+    billed = frozen(billed, django_capture_on_commit_callbacks)
+    visit_id = billed.lines.first().visit_ids[0]
+    rows = read_rows(sample / "visits.csv")
+    row = next(row for row in rows if row["visit_id"] == visit_id)
+    other = Invoice.objects.exclude(provider=billed.provider).select_related("provider").first()
+    header = ",".join(row)
+    moved = {**row, "provider_bin": other.provider.bin}
+
+    report = dataset_import(
+        directory={"visits.csv": header + "\n" + ",".join(moved.values()) + "\n"}
+    )
+
+    assert {(e.row, e.code) for e in report.errors} == {(2, "visit_invoiced")}
+    visit = Visit.objects.get(visit_id=visit_id)
+    assert visit.provider_id == billed.provider_id  # nothing written
+    visit.date = datetime.date(2026, 8, 3)
+    with pytest.raises(ValidationError) as refused:
+        visit.full_clean()
+    assert refused.value.error_dict["__all__"][0].code == "visit_invoiced"
+    visit.date = datetime.date(2026, 7, 2)  # within its month: allowed
+    visit.full_clean(exclude=["slot", "staff"])
