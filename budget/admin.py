@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from budget.models import BaseComponent, BudgetYear, ExpenseCode, Payment, PlanMonth
-from budget.services import year_figures
+from budget.services import kzt, year_figures
 
 
 @admin.register(ExpenseCode)
@@ -24,10 +24,6 @@ class PlanMonthInline(admin.TabularInline):
     model = PlanMonth
     extra = 0
     max_num = 12
-
-
-def _kzt(value: int) -> str:
-    return f"{value:,}".replace(",", " ")
 
 
 @admin.register(BudgetYear)
@@ -49,14 +45,14 @@ class BudgetYearAdmin(admin.ModelAdmin):
                     if month.over_obligations or month.over_payments
                     else "",
                     f"{month.month:02d}",
-                    _kzt(month.plan_obligations_kzt),
-                    format_html("<strong>{} ⚠</strong>", _kzt(month.approved_kzt))
+                    kzt(month.plan_obligations_kzt),
+                    format_html("<strong>{} ⚠</strong>", kzt(month.approved_kzt))
                     if month.over_obligations
-                    else _kzt(month.approved_kzt),
-                    _kzt(month.plan_payments_kzt),
-                    format_html("<strong>{} ⚠</strong>", _kzt(month.paid_kzt))
+                    else kzt(month.approved_kzt),
+                    kzt(month.plan_payments_kzt),
+                    format_html("<strong>{} ⚠</strong>", kzt(month.paid_kzt))
                     if month.over_payments
-                    else _kzt(month.paid_kzt),
+                    else kzt(month.paid_kzt),
                 )
                 for month in year_figures(obj.year)
             ),

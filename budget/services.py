@@ -16,6 +16,11 @@ from django.utils.translation import gettext as _
 from budget.models import BaseComponent, BudgetYear, Payment, PlanMonth
 
 
+def kzt(value: int) -> str:
+    """Whole tenge in groups of three, as documents here write amounts: 1 234 567."""
+    return f"{value:,}".replace(",", " ")
+
+
 @dataclass(frozen=True)
 class Components:
     """A provider's monthly payment in its two components (PM)."""
@@ -105,12 +110,10 @@ def year_figures(year: int) -> list[MonthFigures]:
     return list(figures.values())
 
 
-def approval_warning(invoices: Any, *, on: datetime.date | None = None) -> str | None:
+def approval_warning(invoices: list[Any], *, on: datetime.date | None = None) -> str | None:
     """A warning when approving `invoices` (one or several, together) on `on` (today) would
     take the month's approved total over the financing plan by obligations; None when it
     stays within. The year's figures are read once, whatever the number of invoices."""
-    if not isinstance(invoices, list | tuple):
-        invoices = [invoices]
     on = on or timezone.localdate()
     if not BudgetYear.objects.filter(year=on.year).exists():
         return _(
@@ -126,6 +129,6 @@ def approval_warning(invoices: Any, *, on: datetime.date | None = None) -> str |
     ) % {
         "month": on.month,
         "year": on.year,
-        "after": f"{after:,}".replace(",", " "),
-        "plan": f"{month.plan_obligations_kzt:,}".replace(",", " "),
+        "after": kzt(after),
+        "plan": kzt(month.plan_obligations_kzt),
     }

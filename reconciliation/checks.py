@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncWeek
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from recipients.models import Child, Enrollment, EnrollmentStatus
 from recipients.rules import birth_date_from_iin
@@ -44,7 +46,7 @@ class Found:
     visit_ids: set[int] = field(default_factory=set)
 
 
-def _done(period: Period) -> Any:
+def done_visits(period: Period) -> Any:
     return Visit.objects.filter(status=VisitStatus.DONE, date__range=(period.start, period.end))
 
 
@@ -59,7 +61,7 @@ def _iso(value: datetime.date | datetime.time | None) -> str | None:
 def overlaps(period: Period) -> list[Found]:
     """A child's home and centre visits of one day that overlap in time (both done)."""
     rows = (
-        _done(period)
+        done_visits(period)
         .filter(overlaps=True)
         .values(
             "pk",
@@ -218,7 +220,7 @@ def low_frequency(period: Period) -> list[Found]:
         return []
     counts: dict[tuple[int, int, datetime.date], dict[str, int]] = defaultdict(dict)
     for child_id, provider_id, week, setting, number in (
-        _done(period)
+        done_visits(period)
         .filter(date__range=(weeks[0], weeks[-1] + datetime.timedelta(days=6)))
         .annotate(week=TruncWeek("date"))
         .values("child_id", "provider_id", "week", "setting")
@@ -286,7 +288,7 @@ def iin_birth_dates(period: Period) -> list[Found]:
     """Children served in the period whose IIN's digits disagree with the recorded birth date."""
     found = []
     for pk, iin, birth_date in Child.objects.filter(
-        pk__in=_done(period).values("child_id")
+        pk__in=done_visits(period).values("child_id")
     ).values_list("pk", "iin", "birth_date"):
         encoded = birth_date_from_iin(iin)
         if encoded == birth_date:
@@ -319,12 +321,15 @@ _REGISTRY_REASONS = {
 
 
 def _months(period: Period) -> list[Period]:
+    """The period cut at month ends."""
+    from tariffs.services import month_bounds
+
     months = []
     start = period.start
     while start <= period.end:
-        following = (start.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
-        months.append(Period(start, min(period.end, following - datetime.timedelta(days=1))))
-        start = following
+        last = month_bounds(start)[1]
+        months.append(Period(start, min(period.end, last)))
+        start = last + datetime.timedelta(days=1)
     return months
 
 
@@ -412,13 +417,17 @@ def double_financing(period: Period) -> list[Found]:
     return found
 
 
-# The checks in the order a run makes them.
-CHECKS = (overlaps, two_providers, low_frequency, iin_birth_dates, double_financing)
-# The kinds each check raises (a run resolves only the open findings of the kinds it checked).
-CHECKED_KINDS = {
-    overlaps: (FindingKind.OVERLAP,),
-    two_providers: (FindingKind.TWO_PROVIDERS,),
-    low_frequency: (FindingKind.LOW_FREQUENCY,),
-    iin_birth_dates: (FindingKind.IIN_BIRTH_DATE,),
-    double_financing: tuple(_REGISTRY_REASONS.values()),
-}
+@dataclass(frozen=True)
+class Check:
+    run: Callable[[Period], list[Found]]
+    step: Promise  # what the run's progress says while it runs
+
+
+# The checks in the order a run makes them; together they raise every kind of finding.
+CHECKS = (
+    Check(overlaps, gettext_lazy("Overlapping home and centre visits")),
+    Check(two_providers, gettext_lazy("Enrolments with two providers at once")),
+    Check(low_frequency, gettext_lazy("Weeks below the minimum frequency")),
+    Check(iin_birth_dates, gettext_lazy("IINs and birth dates")),
+    Check(double_financing, gettext_lazy("Double financing: the state registries")),
+)

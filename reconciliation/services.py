@@ -15,11 +15,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from core.audit import acting_as
-from reconciliation import checks
-from reconciliation.checks import CHECKED_KINDS, CHECKS, Found, Period, _done
+from reconciliation.checks import CHECKS, Found, Period, done_visits
 from reconciliation.models import (
     ACTIVE,
     Finding,
@@ -27,15 +25,6 @@ from reconciliation.models import (
     ReconciliationRun,
     RunStatus,
 )
-
-# What the run's progress says while each check runs.
-STEP_NAMES = {
-    checks.overlaps: _lazy("Overlapping home and centre visits"),
-    checks.two_providers: _lazy("Enrolments with two providers at once"),
-    checks.low_frequency: _lazy("Weeks below the minimum frequency"),
-    checks.iin_birth_dates: _lazy("IINs and birth dates"),
-    checks.double_financing: _lazy("Double financing: the state registries"),
-}
 
 # A queued or running run with no progress for this long is taken to have lost its worker.
 ABANDONED_AFTER = datetime.timedelta(hours=6)
@@ -130,18 +119,18 @@ def run_reconciliation(*, run_id: int) -> str:
             step="",
         )
         try:
-            checked = _done(period).count()
+            checked = done_visits(period).count()
             _progress(run, visits_checked=checked)
             created = updated = 0
             for index, check in enumerate(CHECKS):
                 _progress(
                     run,
-                    step=str(STEP_NAMES[check]),
+                    step=str(check.step),
                     percent=index * _CHECKS_PERCENT // len(CHECKS),
                 )
                 # Stored check by check: memory holds one check's findings at a time.
                 with transaction.atomic():
-                    made, changed = store_findings(run, check(period))
+                    made, changed = store_findings(run, check.run(period))
                 created, updated = created + made, updated + changed
             _progress(run, step=str(_("Storing the findings")), percent=_CHECKS_PERCENT)
             resolved = resolve_findings(run, period)
@@ -273,11 +262,10 @@ def _store_batch(run: ReconciliationRun, by_key: dict[str, Found]) -> tuple[int,
 
 def resolve_findings(run: ReconciliationRun, period: Period) -> int:
     """Open findings of the period that `run` did not raise again are no longer found."""
-    kinds = {kind for kinds in CHECKED_KINDS.values() for kind in kinds}
+    # Every kind is checked by every run (CHECKS).
     return (
         Finding.objects.filter(
             status=FindingStatus.OPEN,
-            kind__in=kinds,
             day__range=(period.start, period.end),
         )
         .exclude(last_run=run)

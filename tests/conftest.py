@@ -1,4 +1,9 @@
+import shutil
+
 import pytest
+from django.utils import translation
+
+from tests.exchange_files import SAMPLE
 
 
 @pytest.fixture(autouse=True)
@@ -59,3 +64,28 @@ def _data_of_migrations(transactional_db):
     if not CatalogueService.objects.exists():
         catalogue = importlib.import_module("services.migrations.0003_service_catalogue")
         catalogue.load(apps, None)
+
+
+@pytest.fixture
+def sample():
+    """The sample dataset (read only); skipped where ../shared is not beside the checkout."""
+    if not (SAMPLE / "children.csv").exists():
+        pytest.skip(f"the sample dataset is not at {SAMPLE}")
+    return SAMPLE
+
+
+@pytest.fixture
+def dataset(sample, tmp_path):
+    """A writable copy of the sample, to spoil a row of."""
+    copy = tmp_path / "dataset"
+    copy.mkdir()
+    for path in sample.glob("*.csv"):
+        shutil.copyfile(path, copy / path.name)
+    return copy
+
+
+@pytest.fixture
+def english_messages():
+    """Messages compared as text: in English whatever the active language."""
+    with translation.override("en"):
+        yield

@@ -1,6 +1,10 @@
 """Reading and spoiling exchange files (exchange.md) in tests of the imports."""
 
 import csv
+from pathlib import Path
+
+# The sample dataset of ../shared (exchange.md), beside the project's checkout.
+SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "sample-data"
 
 
 def read_rows(path):

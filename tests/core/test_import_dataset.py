@@ -4,7 +4,6 @@ import datetime
 import io
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +17,6 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
 from openpyxl import Workbook
 
 from core.importing import FILE_SPECS, cell_text, dataset_import
@@ -45,39 +43,15 @@ from tests.exchange_files import read_rows, set_cell, write_rows
 from tests.factories import UserFactory
 
 MAIN = Path(__file__).resolve().parents[2]
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "sample-data"
 BAD_FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "import_bad"
 REGISTRIES = ("registry_persons", "registry_health", "registry_education")
 IMPORTED = ("providers", "tariffs", "children", "ipar", "enrollments", "visits", *REGISTRIES)
 UNKNOWN_BIN = "999999400008"  # a valid check digit, in no file
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def sample():
-    if not (SAMPLE / "children.csv").exists():
-        pytest.skip(f"the sample dataset is not at {SAMPLE}")
-    return SAMPLE
-
-
-@pytest.fixture
-def dataset(sample, tmp_path):
-    """A writable copy of the sample, to spoil a row of."""
-    copy = tmp_path / "dataset"
-    copy.mkdir()
-    for path in sample.glob("*.csv"):
-        shutil.copyfile(path, copy / path.name)
-    return copy
-
-
-@pytest.fixture(autouse=True)
-def _english_messages():
-    with translation.override("en"):
-        yield
 
 
 def file_rows(directory, name):

@@ -2,8 +2,6 @@
 
 import datetime
 import io
-import shutil
-from pathlib import Path
 
 import pytest
 import tablib
@@ -12,7 +10,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import translation
 
 from core.importing import FILE_SPECS, PLANNED_FILES, dataset_import
 from monitoring.models import (
@@ -31,9 +28,8 @@ from recipients.models import Child
 from tests.exchange_files import read_rows, set_cell, write_rows
 from tests.factories import UserFactory, inspector, officer
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "sample-data"
 REGISTRIES = {
     "registry_persons": PersonRecord,
     "registry_health": HealthStay,
@@ -46,29 +42,6 @@ RESOURCES = {
 }
 # The three health-registry rows of the sample whose IINs are in none of its files.
 UNKNOWN_IN_SAMPLE = {"registry_persons": 0, "registry_health": 3, "registry_education": 0}
-
-
-@pytest.fixture
-def sample():
-    if not (SAMPLE / "registry_persons.csv").exists():
-        pytest.skip(f"the sample dataset is not at {SAMPLE}")
-    return SAMPLE
-
-
-@pytest.fixture
-def dataset(sample, tmp_path):
-    """A writable copy of the sample, to spoil a row of."""
-    copy = tmp_path / "dataset"
-    copy.mkdir()
-    for path in sample.glob("*.csv"):
-        shutil.copyfile(path, copy / path.name)
-    return copy
-
-
-@pytest.fixture(autouse=True)
-def _english_messages():
-    with translation.override("en"):
-        yield
 
 
 def registry_files(directory):

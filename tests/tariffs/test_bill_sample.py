@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 
 from core.importing import dataset_import
 from tariffs.models import Invoice, InvoiceStatus
+from tests.exchange_files import SAMPLE
 
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "sample-data"
 EXPECTED = SAMPLE / "expected" / "2026-07"
 FILES = ("invoices.csv", "invoice_lines.csv", "exclusions.csv")
 

@@ -289,7 +289,7 @@ def test_the_plan_warning_adds_up_the_invoices_approved_together(billed):
     plan = max(components(invoice).total_kzt for invoice in others)
     PlanMonth.objects.create(budget_year=year, month=today.month, obligations_kzt=plan)
 
-    assert approval_warning(others[0]) is None or approval_warning(others[1]) is None
+    assert approval_warning([others[0]]) is None or approval_warning([others[1]]) is None
     assert "over the plan by obligations" in approval_warning(others)
 
 
