@@ -549,16 +549,23 @@ def load_demo() -> dict[str, int]:
 
 
 def load_findings(*, today: datetime.date, officer: User) -> int:
-    """Reconcile the current month up to yesterday, as the nightly job would, once: its
-    findings are left open for the officers to review."""
+    """Reconcile, once, the last finished month whole (its checked invoices can then be
+    approved) and the current month up to yesterday, as the nightly job would; the findings are
+    left open for the officers to review."""
     from reconciliation.models import Finding, FindingStatus, ReconciliationRun
     from reconciliation.services import run_reconciliation
 
     end = today - datetime.timedelta(days=1)
-    start = end.replace(day=1)
-    if not ReconciliationRun.objects.filter(period_start=start, period_end=end).exists():
+    last_month_end = today.replace(day=1) - datetime.timedelta(days=1)
+    periods = [(last_month_end.replace(day=1), last_month_end), (end.replace(day=1), end)]
+    for start, finish in periods:
+        if (
+            start > finish
+            or ReconciliationRun.objects.filter(period_start=start, period_end=finish).exists()
+        ):
+            continue
         run = ReconciliationRun.objects.create(
-            period_start=start, period_end=end, requested_by=officer
+            period_start=start, period_end=finish, requested_by=officer
         )
         run_reconciliation(run_id=run.pk)
     return Finding.objects.filter(status=FindingStatus.OPEN).count()

@@ -31,8 +31,9 @@ class Command(BaseCommand):
             )
         if result.get("findings"):
             self.stdout.write(
-                f"Findings: {result['findings']} open from this month's reconciliation "
-                "(admin → Reconciliation and findings)."
+                f"Findings: {result['findings']} open from the reconciliations of last month "
+                "and this month (admin → Reconciliation and findings); last month's overlaps "
+                "hold some of its invoices until they are reviewed."
             )
         self.stdout.write(
             f"Legal representatives' PIN for confirming a visit (all demo children): {DEMO_PIN}"
