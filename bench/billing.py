@@ -61,6 +61,7 @@ HALF_YEAR_SECONDS = 15.0
 VISITS_PER_SECOND = 10_000
 PEAK_MB = 400
 RECONCILE_SECONDS = 30.0
+REPORT_SECONDS = 30.0  # issue 7: the half-year monitoring report, PDF and XLSX included
 LINEAR = 12.0  # ten times the data may cost at most this many times as much ("linear")
 
 
@@ -561,6 +562,34 @@ def step_reconcile() -> dict[str, Any]:
     return result
 
 
+def step_report() -> dict[str, Any]:
+    """The half-year monitoring report as the Celery job makes it: the figures of the dataset's
+    six months, the PDF (WeasyPrint, SVG charts) and the XLSX."""
+    from reports.models import ReportVersion
+    from reports.services import report_for_half, run_version
+
+    result: dict[str, Any] = {"baseline_mb": _peak_mb()}
+    report = report_for_half(FIRST_DAY.year, 1 if FIRST_DAY.month <= 6 else 2)
+    version = ReportVersion.objects.create(
+        report=report, number=1, language="ru", data_until=report.period_end
+    )
+    counter = QueryCounter()
+    with connection.execute_wrapper(counter):
+        started = time.perf_counter()
+        status = run_version(version.pk)
+        result["seconds"] = time.perf_counter() - started
+    version.refresh_from_db()
+    result.update(
+        queries=counter.count,
+        peak_mb=_peak_mb(),
+        status=status,
+        children=version.figures["recipients"]["total"],
+        pdf_kb=version.pdf.size // 1024,
+        xlsx_kb=version.xlsx.size // 1024,
+    )
+    return result
+
+
 def _run_step(*arguments: str) -> dict[str, Any]:
     """Run one step in a fresh interpreter; it writes its figures as JSON to a file."""
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
@@ -602,6 +631,7 @@ class Run:
     imported: dict[str, Any]
     billed: dict[str, Any]
     reconciled: dict[str, Any]
+    reported: dict[str, Any]
 
     @property
     def import_seconds(self) -> float:
@@ -644,7 +674,9 @@ def measure(scale: int, folder: Path, *, first: int) -> Run:
     billed = _run_step("bill")
     print(f"×{scale}: billed; reconciling the half-year…", flush=True)
     reconciled = _run_step("reconcile")
-    return Run(scale, dataset, generated, imported, billed, reconciled)
+    print(f"×{scale}: reconciled; the half-year's monitoring report…", flush=True)
+    reported = _run_step("report")
+    return Run(scale, dataset, generated, imported, billed, reconciled, reported)
 
 
 def _growth(cost: float, base_cost: float) -> str:
@@ -730,6 +762,24 @@ def report(run: Run, base: Run | None) -> None:
         f"{_n(reconciled['visits'] / reconciled['seconds'])} visits/s",
         verdict,
     )
+    reported = run.reported
+    if base is None:
+        verdict = _verdict(reported["seconds"], REPORT_SECONDS, " s")
+        memory = _verdict(reported["peak_mb"], PEAK_MB, " MB")
+        verdict = verdict if memory == "ok" else f"{verdict}; memory {memory}"
+    else:
+        verdict = _growth(
+            reported["seconds"] / run.dataset.visits, base.reported["seconds"] / base.dataset.visits
+        )
+    _row(
+        f"monitoring report, the half-year{label} ({reported['children']} children; "
+        f"PDF {reported['pdf_kb']} KB, XLSX {reported['xlsx_kb']} KB)",
+        reported["seconds"],
+        reported["queries"],
+        reported["peak_mb"],
+        f"{_n(run.dataset.visits / reported['seconds'])} visits/s",
+        verdict,
+    )
 
 
 def main() -> int:
@@ -802,7 +852,7 @@ def main() -> int:
 def _step(arguments: list[str]) -> None:
     out = Path(arguments[arguments.index("--out") + 1])
     name = arguments[1]
-    steps = {"bill": step_bill, "reconcile": step_reconcile}
+    steps = {"bill": step_bill, "reconcile": step_reconcile, "report": step_report}
     result = step_import(arguments[2]) if name == "import" else steps[name]()
     out.write_text(json.dumps(result), encoding="utf-8")
 

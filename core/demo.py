@@ -538,6 +538,10 @@ def load_demo() -> dict[str, int]:
     visits = load_visits(today=timezone.localdate(), officer=officer)
     invoices = load_invoices(today=timezone.localdate(), officer=officer)
     findings = load_findings(today=timezone.localdate(), officer=officer)
+    from core.demo_reports import load_reports, load_survey
+
+    answers = load_survey(today=timezone.localdate(), officer=officer)
+    reports = load_reports(today=timezone.localdate(), officer=officer)
     return {
         "providers_created": created,
         "users": len(users),
@@ -545,6 +549,8 @@ def load_demo() -> dict[str, int]:
         **visits,
         "invoices": invoices,
         "findings": findings,
+        "survey_answers": answers,
+        "reports": reports,
     }
 
 

@@ -14,6 +14,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "monitoring": ["*"],
         "reconciliation": ["*"],
         "budget": ["*"],
+        "reports": ["*"],
         "core": ["view_user"],
         "auditlog": ["view_logentry"],
     },

@@ -57,5 +57,5 @@ def home(request: HttpRequest) -> HttpResponse:
     if role == Role.PROVIDER_HEAD:
         return redirect("providers:my_provider")
     if role == Role.ANALYST:
-        return redirect("providers:participants")
+        return redirect("reports:list")
     return render(request, "core/no_role.html", status=403)

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from core import views as core_views
 from providers.apis import ProviderViewSet
 from recipients.apis import ChildViewSet, EnrollmentViewSet
+from reports.apis import ReportVersionViewSet, ReportViewSet
 from services.apis import VisitViewSet
 
 router = DefaultRouter()
@@ -14,6 +15,8 @@ router.register("providers", ProviderViewSet, basename="provider")
 router.register("children", ChildViewSet, basename="child")
 router.register("enrollments", EnrollmentViewSet, basename="enrollment")
 router.register("visits", VisitViewSet, basename="visit")
+router.register("reports", ReportViewSet, basename="report")
+router.register("report-versions", ReportVersionViewSet, basename="report-version")
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -35,4 +38,5 @@ urlpatterns = [
     path("", include("recipients.urls")),
     path("", include("services.urls")),
     path("", include("tariffs.urls")),
+    path("", include("reports.urls")),
 ]

@@ -150,13 +150,11 @@ def recipient_counts(provider: Provider, *, on: datetime.date) -> tuple[int, int
     The children enrolled with the provider on `on`; until it has any, its declared planned
     numbers. One query.
     """
-    from recipients.models import CARE_DIAGNOSIS_GROUPS, Enrollment, EnrollmentStatus
+    from recipients.models import CARE_DIAGNOSIS_GROUPS, Enrollment
 
     counts = (
-        Enrollment.objects.filter(
-            provider=provider, status=EnrollmentStatus.APPROVED, start_on__lte=on
-        )
-        .filter(Q(end_on__isnull=True) | Q(end_on__gte=on))
+        Enrollment.objects.in_force(on)
+        .filter(provider=provider)
         .aggregate(
             children=Count("child", distinct=True),
             care=Count(

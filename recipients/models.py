@@ -259,6 +259,16 @@ class EndReason(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class EnrollmentQuerySet(models.QuerySet["Enrollment"]):
+    def in_force(
+        self, start: datetime.date, end: datetime.date | None = None
+    ) -> EnrollmentQuerySet:
+        """Approved enrolments in force on some day of [start, end] (on `start` alone)."""
+        return self.filter(status=EnrollmentStatus.APPROVED, start_on__lte=end or start).filter(
+            Q(end_on__isnull=True) | Q(end_on__gte=start)
+        )
+
+
 class Enrollment(models.Model):
     """The akimat's decision to provide pilot services to a child through a provider."""
 
@@ -311,6 +321,8 @@ class Enrollment(models.Model):
     pin_failures = models.PositiveSmallIntegerField(_("wrong PIN entries in a row"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = EnrollmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("enrolment")

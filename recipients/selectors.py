@@ -46,9 +46,7 @@ def children_list(
         children = children.filter(
             Q(iin__startswith=term) | Q(last_name__icontains=term) | Q(first_name__icontains=term)
         )
-    active = Enrollment.objects.filter(
-        child=OuterRef("pk"), status=EnrollmentStatus.APPROVED, start_on__lte=day
-    ).filter(Q(end_on__isnull=True) | Q(end_on__gte=day))
+    active = Enrollment.objects.in_force(day).filter(child=OuterRef("pk"))
     if getattr(user, "provider_id", None) and Role.AKIMAT_OFFICER not in roles_of(user):
         active = active.filter(provider_id=user.provider_id)
     children = children.annotate(is_active=Exists(active))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +17,7 @@ from django.db.models.functions import TruncWeek
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
-from recipients.models import Child, Enrollment, EnrollmentStatus
+from recipients.models import Child, Enrollment
 from recipients.rules import birth_date_from_iin
 from reconciliation.models import FindingKind
 from services.models import Schedule, ScheduleStatus, Visit, VisitStatus
@@ -117,19 +117,15 @@ def overlaps(period: Period) -> list[Found]:
 
 
 def _enrollments(period: Period) -> list[dict[str, Any]]:
-    rows: Any = (
-        Enrollment.objects.filter(status=EnrollmentStatus.APPROVED, start_on__lte=period.end)
-        .filter(Q(end_on__isnull=True) | Q(end_on__gte=period.start))
-        .values(
-            "pk",
-            "child_id",
-            "provider_id",
-            "provider__name",
-            "decision_number",
-            "decision_date",
-            "start_on",
-            "end_on",
-        )
+    rows: Any = Enrollment.objects.in_force(period.start, period.end).values(
+        "pk",
+        "child_id",
+        "provider_id",
+        "provider__name",
+        "decision_number",
+        "decision_date",
+        "start_on",
+        "end_on",
     )
     return list(rows)
 
@@ -212,12 +208,27 @@ def _weeks(period: Period) -> list[datetime.date]:
     return weeks
 
 
-def low_frequency(period: Period) -> list[Found]:
-    """Weeks in which an enrolled child had fewer visits than the minimum (whole weeks of the
-    period, enrolments covering the whole week). Raised for review; no visit is attached."""
+@dataclass(frozen=True)
+class ChildWeek:
+    """One enrolled child's whole week inside a period, with the done visits it had."""
+
+    enrollment: dict[str, Any]
+    monday: datetime.date
+    home: int
+    centre: int
+    waived: bool  # the schedule in force records why the child needs fewer centre visits
+
+    @property
+    def meets_minimum(self) -> bool:
+        return self.home >= MINIMUM_HOME and (self.centre >= MINIMUM_CENTRE or self.waived)
+
+
+def child_weeks(period: Period) -> Iterator[ChildWeek]:
+    """Every whole week of the period in which an enrolment covers the whole week, with its
+    done visits by setting. Shared by the frequency check and the pilot's evaluation."""
     weeks = _weeks(period)
     if not weeks:
-        return []
+        return
     counts: dict[tuple[int, int, datetime.date], dict[str, int]] = defaultdict(dict)
     for child_id, provider_id, week, setting, number in (
         done_visits(period)
@@ -231,34 +242,46 @@ def low_frequency(period: Period) -> list[Found]:
         counts[(child_id, provider_id, week_day)][setting] = number
     enrollments = _enrollments(period)
     reasons = _centre_reasons([row["pk"] for row in enrollments])
-    found = []
     for row in enrollments:
         for monday in weeks:
             sunday = monday + datetime.timedelta(days=6)
             if row["start_on"] > monday or (row["end_on"] is not None and row["end_on"] < sunday):
                 continue
             done = counts.get((row["child_id"], row["provider_id"], monday), {})
-            home, centre = done.get(Setting.HOME, 0), done.get(Setting.CENTRE, 0)
-            waived = _reason_in_force(reasons.get(row["pk"], []), monday)
-            if home >= MINIMUM_HOME and (centre >= MINIMUM_CENTRE or waived):
-                continue
-            found.append(
-                Found(
-                    key=f"low_frequency:{row['pk']}:{monday.isoformat()}",
-                    kind=FindingKind.LOW_FREQUENCY,
-                    child_id=row["child_id"],
-                    provider_id=row["provider_id"],
-                    day=monday,
-                    evidence={
-                        "week": [_iso(monday), _iso(sunday)],
-                        "decision_number": row["decision_number"],
-                        "home": home,
-                        "centre": centre,
-                        "minimum_home": MINIMUM_HOME,
-                        "minimum_centre": 0 if waived else MINIMUM_CENTRE,
-                    },
-                )
+            yield ChildWeek(
+                enrollment=row,
+                monday=monday,
+                home=done.get(Setting.HOME, 0),
+                centre=done.get(Setting.CENTRE, 0),
+                waived=_reason_in_force(reasons.get(row["pk"], []), monday),
             )
+
+
+def low_frequency(period: Period) -> list[Found]:
+    """Weeks in which an enrolled child had fewer visits than the minimum (whole weeks of the
+    period, enrolments covering the whole week). Raised for review; no visit is attached."""
+    found = []
+    for week in child_weeks(period):
+        if week.meets_minimum:
+            continue
+        row, monday = week.enrollment, week.monday
+        found.append(
+            Found(
+                key=f"low_frequency:{row['pk']}:{monday.isoformat()}",
+                kind=FindingKind.LOW_FREQUENCY,
+                child_id=row["child_id"],
+                provider_id=row["provider_id"],
+                day=monday,
+                evidence={
+                    "week": [_iso(monday), _iso(monday + datetime.timedelta(days=6))],
+                    "decision_number": row["decision_number"],
+                    "home": week.home,
+                    "centre": week.centre,
+                    "minimum_home": MINIMUM_HOME,
+                    "minimum_centre": 0 if week.waived else MINIMUM_CENTRE,
+                },
+            )
+        )
     return found
 
 

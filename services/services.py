@@ -389,14 +389,7 @@ def visits_generate(
 
 def _enrolled_on(*, child_id: int, provider_id: int, day: datetime.date) -> bool:
     return (
-        Enrollment.objects.filter(
-            child_id=child_id,
-            provider_id=provider_id,
-            status=EnrollmentStatus.APPROVED,
-            start_on__lte=day,
-        )
-        .filter(Q(end_on__isnull=True) | Q(end_on__gte=day))
-        .exists()
+        Enrollment.objects.in_force(day).filter(child_id=child_id, provider_id=provider_id).exists()
     )
 
 
@@ -643,13 +636,8 @@ def signature_png(data_url: str) -> bytes:
 def _active_enrollment(visit: Visit) -> Enrollment | None:
     return (
         Enrollment.objects.select_for_update()
-        .filter(
-            child_id=visit.child_id,
-            provider_id=visit.provider_id,
-            status=EnrollmentStatus.APPROVED,
-            start_on__lte=visit.date,
-        )
-        .filter(Q(end_on__isnull=True) | Q(end_on__gte=visit.date))
+        .in_force(visit.date)
+        .filter(child_id=visit.child_id, provider_id=visit.provider_id)
         .order_by("-start_on")
         .first()
     )

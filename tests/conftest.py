@@ -52,7 +52,8 @@ def _content_types_after_a_flush(request):
 
 @pytest.fixture
 def _data_of_migrations(transactional_db):
-    """A flush also empties what data migrations wrote: the role groups and the catalogue."""
+    """A flush also empties what data migrations wrote: the role groups, the catalogue, the
+    staffing norms and the expense codes."""
     import importlib
 
     from django.apps import apps
@@ -64,6 +65,13 @@ def _data_of_migrations(transactional_db):
     if not CatalogueService.objects.exists():
         catalogue = importlib.import_module("services.migrations.0003_service_catalogue")
         catalogue.load(apps, None)
+    from budget.models import ExpenseCode
+    from providers.models import StaffingNorm
+
+    if not StaffingNorm.objects.exists():
+        importlib.import_module("providers.migrations.0002_staffing_norms").load(apps, None)
+    if not ExpenseCode.objects.exists():
+        importlib.import_module("budget.migrations.0002_expense_codes").seed(apps, None)
 
 
 @pytest.fixture

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "monitoring",
     "reconciliation",
     "budget",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -249,6 +250,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reconciliation.tasks.reconcile_current_month_task",
         "schedule": crontab(hour=4, minute=0),
     },
+    # The half-year's draft report on 1 July and 1 January, and reminders before R261's
+    # deadlines: daily, so a day the scheduler was down is caught up the next morning.
+    "report-calendar": {
+        "task": "reports.tasks.report_calendar_task",
+        "schedule": crontab(hour=5, minute=30),
+    },
 }
 
 # A journal PDF of more rows than this is prepared by a Celery job instead of during the request
@@ -280,3 +287,12 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # A cell starting with = + - @ is written as text, so a spreadsheet never runs it as a formula.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+
+# Mail (deadline reminders to officers). The console by default; production sets SMTP.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portal@localhost")

@@ -71,7 +71,7 @@ def test_demo_is_idempotent(demo):
                     "inspector": "/admin/",
                     "provider_head": "/provider/",
                     "coordinator": "/visits/",
-                    "analyst": "/participants/",
+                    "analyst": "/reports/",
                 }[role],
             )
             for username, role, *_ in USERS
@@ -301,3 +301,28 @@ def test_demo_months_are_billed_the_older_ones_paid_and_the_last_checked(demo):
     paid = Invoice.objects.exclude(amount_kzt=0).first()
     assert paid is not None and paid.lines.exists()
     assert sum(line.amount_kzt for line in paid.lines.all()) == paid.amount_kzt
+
+
+def test_demo_has_the_h1_report_published_and_a_draft_h2_the_analyst_sees(client, demo):
+    from reports.models import Report, ReportStatus, SurveyResponse, VersionStatus
+
+    today = timezone.localdate()
+    h1 = Report.objects.get(kind="half_year", year=2026, half=1)
+    assert h1.status == ReportStatus.PUBLISHED  # the demo runs after 25 July 2026
+    assert h1.final_version.status == VersionStatus.DONE
+    assert h1.final_version.data_until == datetime.date(2026, 6, 30)
+    year, half = (today.year, 1 if today.month <= 6 else 2)
+    draft = Report.objects.get(kind="half_year", year=year, half=half)
+    assert draft.status == ReportStatus.DRAFT
+    assert draft.versions.get().data_until == today - datetime.timedelta(days=1)
+    assert SurveyResponse.objects.filter(year=year, half=half).count() >= 5
+    sign_in(client, "analyst")
+    page = client.get(reverse("reports:list")).content.decode()
+    assert str(h1) in page and str(draft) in page
+    assert reverse("reports:version_file", args=[h1.final_version.pk, "pdf"]) in page
+    assert len(h1.final_version.pdf_sha256) == 64
+    assert client.get(reverse("reports:dashboard")).status_code == 200
+    answers = SurveyResponse.objects.count()
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert SurveyResponse.objects.count() == answers  # idempotent
+    assert Report.objects.filter(kind="half_year").count() == (year - 2026) * 2 + half

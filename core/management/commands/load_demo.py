@@ -35,6 +35,13 @@ class Command(BaseCommand):
                 "and this month (admin → Reconciliation and findings); last month's overlaps "
                 "hold some of its invoices until they are reviewed."
             )
+        if result.get("reports"):
+            self.stdout.write(
+                f"Reports: {result['reports']} generated: H1 2026 final, delivered and published; "
+                "the running half-year a draft (log in as analyst: /reports/ and "
+                "/reports/dashboard/). Questionnaire answers: "
+                f"{result.get('survey_answers', 0)} (admin → Monitoring reports)."
+            )
         self.stdout.write(
             f"Legal representatives' PIN for confirming a visit (all demo children): {DEMO_PIN}"
         )

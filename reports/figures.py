@@ -1,0 +1,912 @@
+"""The figures of a monitoring report (R261 §10) and of the pilot's evaluation (Alg. §27).
+
+`compute` reads the portal's data for a period in a fixed number of set-based queries and
+returns plain, JSON-ready figures. Counts of children (and of families' answers) pass through
+`suppression`, so that what is stored in a report version, printed in its files and shown to
+analysts never lets a child be singled out (docs/decisions.md, "Monitoring reports").
+
+What counts (docs/decisions.md):
+- a child is *served* in the period when at least one of their visits in it is done;
+- a *service day* is a child's day in one setting with a done visit (as billed: domain.md §6);
+- ages are counted on the child's first service day in the period;
+- staff are those in post on the last day of the data, against App. 1 for the children
+  enrolled on that day;
+- money is whole tenge: approved invoices of the period's months, payments by their date.
+"""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import Avg, Count, Min, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from reports.periods import half_year_bounds, half_years
+from reports.suppression import THRESHOLD, protect, small, small_row
+
+AGE_GROUPS: tuple[tuple[int, int], ...] = ((0, 3), (4, 6), (7, 10), (11, 14), (15, 17))
+# The reasons for which the billing rules withhold a visit because another budget pays for the
+# child that day, or a review rejected it (domain.md §6, Alg. §24–25).
+CONTROL_REASONS = {
+    "DECEASED": gettext_lazy("Death recorded (persons registry)"),
+    "NOT_RESIDENT": gettext_lazy("Not registered in Astana (persons registry)"),
+    "HOSPITAL": gettext_lazy("Inpatient hospital stay (health registry)"),
+    "SANATORIUM": gettext_lazy("Sanatorium stay (health registry)"),
+    "EDUCATION_CORRECTION": gettext_lazy("КППК / ПМПК correction (education registry)"),
+    "REJECTED_ON_REVIEW": gettext_lazy("Rejected on review of a finding"),
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    start: datetime.date
+    end: datetime.date  # the period's last day
+    until: datetime.date  # the last day of data counted (the end, or yesterday for a draft)
+    provider_id: int | None = None
+
+    @property
+    def months(self) -> list[datetime.date]:
+        months, month = [], self.start.replace(day=1)
+        while month <= self.until:
+            months.append(month)
+            month = (month + datetime.timedelta(days=32)).replace(day=1)
+        return months
+
+
+def _age(birth: datetime.date, on: datetime.date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def age_group(age: int) -> str:
+    for low, high in AGE_GROUPS:
+        if low <= age <= high:
+            return f"{low}–{high}"
+    return "18+"
+
+
+def _pct(part: int, whole: int) -> str | None:
+    if not whole:
+        return None
+    return str((Decimal(100) * part / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def _units(value: Decimal) -> str:
+    """Staff units as printed: 1, 0.5, 10 (never 1.00 or 1E+1)."""
+    return format(Decimal(value).normalize(), "f")
+
+
+def _money_ratio(amount: int, count: int) -> int | None:
+    if not count:
+        return None
+    return int((Decimal(amount) / count).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _closes(end: datetime.date) -> datetime.datetime:
+    """The moment a half-year's questionnaire closes: the end of its last day."""
+    return timezone.make_aware(
+        datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time())
+    )
+
+
+class Computation:
+    """One period's figures; each section a method, each method a few queries."""
+
+    def __init__(self, scope: Scope) -> None:
+        from providers.models import Provider
+
+        self.scope = scope
+        providers = Provider.objects.order_by("name")
+        if scope.provider_id is not None:
+            providers = providers.filter(pk=scope.provider_id)
+        self.providers = dict(providers.values_list("pk", "name"))
+
+    # -- querysets limited to the scope ---------------------------------------------------
+    def _by_provider(self, queryset: Any, path: str = "provider_id") -> Any:
+        if self.scope.provider_id is None:
+            return queryset
+        return queryset.filter(**{path: self.scope.provider_id})
+
+    def done_visits(self) -> Any:
+        from services.models import Visit, VisitStatus
+
+        return self._by_provider(
+            Visit.objects.filter(
+                status=VisitStatus.DONE, date__range=(self.scope.start, self.scope.until)
+            )
+        )
+
+    def invoices(self) -> Any:
+        from tariffs.models import Invoice
+
+        return self._by_provider(
+            Invoice.objects.filter(month__range=(self.scope.start.replace(day=1), self.scope.until))
+        )
+
+    def _name(self, provider_id: int) -> str:
+        return self.providers.get(provider_id, str(provider_id))
+
+    # -- 1. recipients --------------------------------------------------------------------
+    def recipients(self) -> dict[str, Any]:
+        from recipients.models import District, Enrollment, EnrollmentStatus, Sex
+
+        rows = (
+            self.done_visits()
+            .values(
+                "child_id",
+                "provider_id",
+                "setting",
+                "child__sex",
+                "child__district",
+                "child__birth_date",
+            )
+            .annotate(first=Min("date"))
+        )
+        settings_of: dict[tuple[int, int], set[str]] = defaultdict(set)
+        city_settings: dict[int, set[str]] = defaultdict(set)
+        person: dict[int, tuple[str, str, datetime.date]] = {}
+        first_day: dict[int, datetime.date] = {}
+        for row in rows:
+            child = row["child_id"]
+            settings_of[(row["provider_id"], child)].add(row["setting"])
+            city_settings[child].add(row["setting"])
+            person[child] = (row["child__sex"], row["child__district"], row["child__birth_date"])
+            first_day[child] = min(first_day.get(child, row["first"]), row["first"])
+        self.served_by_provider: Counter[int] = Counter(p for p, _c in settings_of)
+
+        def setting_of(settings: set[str]) -> str:
+            return "both" if len(settings) > 1 else next(iter(settings))
+
+        per_provider_enrolments = {
+            row["provider_id"]: row
+            for row in self._by_provider(
+                Enrollment.objects.filter(status=EnrollmentStatus.APPROVED)
+            )
+            .values("provider_id")
+            .annotate(
+                new=Count("pk", filter=Q(start_on__range=(self.scope.start, self.scope.until))),
+                ended=Count("pk", filter=Q(end_on__range=(self.scope.start, self.scope.until))),
+            )
+        }
+        kinds_of: dict[int, Counter[str]] = defaultdict(Counter)
+        sexes_of: dict[int, Counter[str]] = defaultdict(Counter)
+        for (p, child), settings in settings_of.items():
+            kinds_of[p][setting_of(settings)] += 1
+            sexes_of[p][person[child][0]] += 1
+        city: Counter[str] = Counter(setting_of(s) for s in city_settings.values())
+        sexes = Counter(sex for sex, _d, _b in person.values())
+        district_of = {child: district for child, (_s, district, _b) in person.items()}
+        age_of = {
+            child: age_group(_age(birth, first_day[child]))
+            for child, (_s, _d, birth) in person.items()
+        }
+
+        # Every published count of children, and the lines of cells that add up to a published
+        # total: provider rows, their columns against the city's figure, each breakdown.
+        values: dict[Any, int] = {
+            "total": len(person),
+            # Each enrolment is one provider's: the city's are the providers' added up.
+            "new": sum(row["new"] for row in per_provider_enrolments.values()),
+            "ended": sum(row["ended"] for row in per_provider_enrolments.values()),
+        }
+        columns = ("home", "centre", "both", "girls", "boys")
+        values.update(home=city["home"], centre=city["centre"], both=city["both"])
+        values.update(girls=sexes[Sex.FEMALE], boys=sexes[Sex.MALE])
+        lines: list[Any] = [("total", ["home", "centre", "both"]), ("total", ["girls", "boys"])]
+        shown = []
+        for provider_id in self.providers:
+            moves = per_provider_enrolments.get(provider_id, {})
+            total = self.served_by_provider.get(provider_id, 0)
+            if not total and not moves.get("new") and not moves.get("ended"):
+                continue
+            shown.append(provider_id)
+            kinds, gender = kinds_of[provider_id], sexes_of[provider_id]
+            cells = {
+                "total": total,
+                "home": kinds["home"],
+                "centre": kinds["centre"],
+                "both": kinds["both"],
+                "girls": gender[Sex.FEMALE],
+                "boys": gender[Sex.MALE],
+                "new": moves.get("new", 0),
+                "ended": moves.get("ended", 0),
+            }
+            values.update({(provider_id, key): value for key, value in cells.items()})
+            lines.append(
+                ((provider_id, "total"), [(provider_id, c) for c in ("home", "centre", "both")])
+            )
+            lines.append(((provider_id, "total"), [(provider_id, "girls"), (provider_id, "boys")]))
+        for column in ("total", *columns, "new", "ended"):
+            lines.append((column, [(p, column) for p in shown]))
+        breakdowns = {
+            "district": ([d.value for d in District], district_of),
+            "age": ([f"{low}–{high}" for low, high in AGE_GROUPS] + ["18+"], age_of),
+        }
+        for name, (codes, group_of) in breakdowns.items():
+            counts: dict[str, Counter[str]] = defaultdict(Counter)
+            for child, code in group_of.items():
+                counts[code][person[child][0]] += 1
+            for code in codes:
+                values[(name, code, "total")] = sum(counts[code].values())
+                values[(name, code, "girls")] = counts[code][Sex.FEMALE]
+                values[(name, code, "boys")] = counts[code][Sex.MALE]
+                lines.append(((name, code, "total"), [(name, code, "girls"), (name, code, "boys")]))
+            for column in ("total", "girls", "boys"):
+                lines.append((column, [(name, code, column) for code in codes]))
+        out = protect(values, lines)
+
+        labels = {"district": {d.value: str(d.label) for d in District}, "age": {}}
+        self.district_rows = [
+            {"code": code, "total": out[("district", code, "total")]}
+            for code in breakdowns["district"][0]
+        ]
+        return {
+            **{key: out[key] for key in ("total", *columns, "new", "ended")},
+            "by_provider": [
+                {
+                    "provider": self.providers[provider_id],
+                    **{key: out[(provider_id, key)] for key in ("total", *columns, "new", "ended")},
+                }
+                for provider_id in shown
+            ],
+            **{
+                f"by_{name}": [
+                    {
+                        "code": code,
+                        "label": labels[name].get(code, code),
+                        "total": out[(name, code, "total")],
+                        "girls": out[(name, code, "girls")],
+                        "boys": out[(name, code, "boys")],
+                    }
+                    for code in codes
+                ]
+                for name, (codes, _group_of) in breakdowns.items()
+            },
+        }
+
+    # -- 2. key staff ---------------------------------------------------------------------
+    def staff(self) -> dict[str, Any]:
+        from providers import rules
+        from providers.models import Branch, Position, Provider, StaffingNorm, StaffMember
+        from recipients.models import CARE_DIAGNOSIS_GROUPS, Enrollment
+
+        on = self.scope.until
+        in_post = (
+            self._by_provider(
+                StaffMember.objects.filter(Q(hired_on__isnull=True) | Q(hired_on__lte=on))
+            )
+            .filter(Q(left_on__isnull=True) | Q(left_on__gt=on))
+            .values("provider_id", "position")
+            .annotate(headcount=Count("pk"), fte=Sum("fte"))
+        )
+        staff: dict[int, dict[str, tuple[int, Decimal]]] = defaultdict(dict)
+        for row in in_post:
+            staff[row["provider_id"]][row["position"]] = (
+                row["headcount"],
+                row["fte"] or Decimal(0),
+            )
+        enrolled = {
+            row["provider_id"]: row
+            for row in self._by_provider(Enrollment.objects.in_force(on))
+            .values("provider_id")
+            .annotate(
+                children=Count("child", distinct=True),
+                care=Count(
+                    "child",
+                    distinct=True,
+                    filter=Q(child__diagnosis_group__in=CARE_DIAGNOSIS_GROUPS),
+                ),
+            )
+        }
+        branches = dict(
+            self._by_provider(
+                Branch.objects.filter(Q(closed_on__isnull=True) | Q(closed_on__gt=on))
+            )
+            .values("provider_id")
+            .annotate(n=Count("pk"))
+            .values_list("provider_id", "n")
+        )
+        vehicles = dict(
+            Provider.objects.filter(pk__in=list(self.providers)).values_list("pk", "vehicles")
+        )
+        norms = list(StaffingNorm.objects.order_by("number"))
+        labels = dict(Position.choices)
+        by_provider = []
+        total_headcount, total_fte, total_required = 0, Decimal(0), Decimal(0)
+        any_few = False
+        compliant = 0
+        for provider_id, name in self.providers.items():
+            counts = enrolled.get(provider_id, {})
+            if provider_id not in staff and not counts:
+                continue
+            lines = rules.staffing_table(
+                norms=norms,
+                actual_fte={p: fte for p, (_h, fte) in staff[provider_id].items()},
+                recipients=counts.get("children", 0),
+                care_recipients=counts.get("care", 0),
+                branches=branches.get(provider_id, 0),
+                vehicles=vehicles.get(provider_id, 0),
+            )
+            # The care worker's norm follows the children with a psychoneurological or
+            # musculoskeletal condition: of fewer than 5 children it would tell a diagnosis.
+            few = 0 < counts.get("children", 0) < THRESHOLD
+            positions = []
+            for line in lines:
+                headcount = staff[provider_id].get(line.position, (0, Decimal(0)))[0]
+                hide = few and line.position == Position.CARE_SOCIAL_WORKER
+                if not headcount and not line.required and not hide:
+                    continue
+                positions.append(
+                    {
+                        "position": str(labels.get(line.position, line.position)),
+                        "headcount": headcount,
+                        "fte": _units(line.actual),
+                        "required": None if hide else _units(line.required),
+                        "shortfall": None if hide else _units(line.shortfall),
+                    }
+                )
+            headcount = sum(h for h, _f in staff[provider_id].values())
+            fte = sum((f for _h, f in staff[provider_id].values()), Decimal(0))
+            required = sum((line.required for line in lines), Decimal(0))
+            shortfall = sum((line.shortfall for line in lines), Decimal(0))
+            compliant += shortfall == 0
+            any_few = any_few or few
+            total_headcount += headcount
+            total_fte += fte
+            total_required += required
+            by_provider.append(
+                {
+                    "provider": name,
+                    "children": small(counts.get("children", 0)),
+                    "headcount": headcount,
+                    "fte": _units(fte),
+                    "required": None if few else _units(required),
+                    "shortfall": None if few else _units(shortfall),
+                    "positions": positions,
+                }
+            )
+        return {
+            "on": on.isoformat(),
+            "headcount": total_headcount,
+            "fte": _units(total_fte),
+            "required": None if any_few else _units(total_required),
+            "providers": len(by_provider),
+            "providers_compliant": compliant,
+            "by_provider": by_provider,
+        }
+
+    # -- 3. local budget ------------------------------------------------------------------
+    def budget(self) -> dict[str, Any]:
+        from budget.models import BaseComponent, BudgetYear, ExpenseCode, Payment, PlanMonth
+        from tariffs.models import FROZEN
+
+        months = self.scope.months
+        years = sorted({m.year for m in months})
+        allocated = (
+            BudgetYear.objects.filter(year__in=years).aggregate(t=Sum("allocation_kzt"))["t"] or 0
+        )
+        plan = {
+            (year, month): (obligations, payments)
+            for year, month, obligations, payments in PlanMonth.objects.filter(
+                budget_year__year__in=years
+            ).values_list("budget_year__year", "month", "obligations_kzt", "payments_kzt")
+        }
+        approved_invoices = self.invoices().filter(status__in=FROZEN)
+        approved: dict[datetime.date, int] = defaultdict(int)
+        approved_by_provider: dict[int, int] = defaultdict(int)
+        days_by_provider: dict[int, int] = defaultdict(int)
+        for (
+            provider_id,
+            month,
+            amount,
+            base,
+            adjustments,
+            home,
+            centre,
+        ) in approved_invoices.values_list(
+            "provider_id",
+            "month",
+            "amount_kzt",
+            "base_kzt",
+            "adjustments_kzt",
+            "home_units",
+            "centre_units",
+        ):
+            total = amount + (base or 0) + (adjustments or 0)
+            approved[month] += total
+            approved_by_provider[provider_id] += total
+            days_by_provider[provider_id] += home + centre
+        payments = self._by_provider(
+            Payment.objects.filter(paid_on__range=(self.scope.start, self.scope.until)),
+            "invoice__provider_id",
+        )
+        paid: dict[datetime.date, int] = defaultdict(int)
+        paid_by_provider: dict[int, int] = defaultdict(int)
+        paid_by_code: dict[int, int] = defaultdict(int)
+        for provider_id, code_id, paid_on, amount in payments.values_list(
+            "invoice__provider_id", "expense_code_id", "paid_on", "amount_kzt"
+        ):
+            paid[paid_on.replace(day=1)] += amount
+            paid_by_provider[provider_id] += amount
+            paid_by_code[code_id] += amount
+        codes = {
+            code.pk: code
+            for code in ExpenseCode.objects.filter(pk__in=list(paid_by_code)).order_by("code")
+        }
+        bases = dict(
+            self._by_provider(BaseComponent.objects.filter(year__in=years)).values_list(
+                "provider_id", "monthly_kzt"
+            )
+        )
+        by_month = [
+            {
+                "month": f"{month:%Y-%m}",
+                "plan_obligations": plan.get((month.year, month.month), (0, 0))[0],
+                "plan_payments": plan.get((month.year, month.month), (0, 0))[1],
+                "approved": approved[month],
+                "paid": paid[month],
+            }
+            for month in months
+        ]
+        by_provider = [
+            {
+                "provider": name,
+                "base_monthly": bases.get(provider_id, 0),
+                "service_days": days_by_provider[provider_id],
+                "approved": approved_by_provider[provider_id],
+                "paid": paid_by_provider[provider_id],
+            }
+            for provider_id, name in self.providers.items()
+            if approved_by_provider[provider_id] or paid_by_provider[provider_id]
+        ]
+        city = self.scope.provider_id is None
+        if not city:  # the city's plan and allocation are not a provider's
+            for row in by_month:
+                row["plan_obligations"] = row["plan_payments"] = None
+        return {
+            "allocated": allocated if city else None,
+            "plan_payments": sum(row["plan_payments"] or 0 for row in by_month) if city else None,
+            "plan_obligations": (
+                sum(row["plan_obligations"] or 0 for row in by_month) if city else None
+            ),
+            "approved": sum(approved.values()),
+            "paid": sum(paid.values()),
+            "by_month": by_month,
+            "by_code": [
+                {"code": code.code, "name": code.name, "paid": paid_by_code[pk]}
+                for pk, code in codes.items()
+            ],
+            "by_provider": by_provider,
+        }
+
+    # -- 4. kinds of service --------------------------------------------------------------
+    def service_days(self) -> dict[tuple[int, str, datetime.date], int]:
+        """(provider, setting, day) → children with a done visit then: one query, grouped."""
+        from services.models import Visit, VisitStatus
+
+        table = Visit._meta.db_table
+        sql = (
+            f"SELECT provider_id, setting, date, COUNT(DISTINCT child_id) FROM {table} "  # noqa: S608
+            "WHERE status = %s AND date BETWEEN %s AND %s"
+        )
+        params: list[Any] = [VisitStatus.DONE.value, self.scope.start, self.scope.until]
+        if self.scope.provider_id is not None:
+            sql += " AND provider_id = %s"
+            params.append(self.scope.provider_id)
+        sql += " GROUP BY provider_id, setting, date"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        return {
+            (
+                provider_id,
+                setting,
+                day if isinstance(day, datetime.date) else datetime.date.fromisoformat(day),
+            ): count
+            for provider_id, setting, day, count in rows
+        }
+
+    def services(self) -> dict[str, Any]:
+        from recipients.models import ServiceKind
+        from services.models import CatalogueService
+
+        days: dict[tuple[int, str], int] = defaultdict(int)
+        for (provider_id, setting, _day), count in self._service_days.items():
+            days[(provider_id, setting)] += count
+        given: Counter[tuple[int, str]] = Counter()
+        # Visits with the same list of services are counted together by the database.
+        for provider_id, codes, number in (
+            self.done_visits()
+            .values("provider_id", "services")
+            .annotate(number=Count("pk"))
+            .values_list("provider_id", "services", "number")
+        ):
+            for code in codes or []:
+                given[(provider_id, code)] += number
+        catalogue = {
+            row.code: row for row in CatalogueService.objects.order_by("kind", "order", "code")
+        }
+        kinds = [(kind.value, str(kind.label)) for kind in ServiceKind]
+        kinds_given: dict[int, Counter[str]] = defaultdict(Counter)
+        for (p, code), number in given.items():
+            if code in catalogue:
+                kinds_given[p][catalogue[code].kind] += number
+        by_provider = []
+        for provider_id, name in self.providers.items():
+            home, centre = days[(provider_id, "home")], days[(provider_id, "centre")]
+            per_kind = kinds_given[provider_id]
+            if not home and not centre and not per_kind:
+                continue
+            by_provider.append(
+                {
+                    "provider": name,
+                    "home_days": home,
+                    "centre_days": centre,
+                    "kinds": [per_kind[code] for code, _label in kinds],
+                }
+            )
+        city: Counter[str] = Counter()
+        for (_p, code), number in given.items():
+            city[code] += number
+        return {
+            "home_days": sum(v for (_p, s), v in days.items() if s == "home"),
+            "centre_days": sum(v for (_p, s), v in days.items() if s == "centre"),
+            "kinds": [label for _code, label in kinds],
+            "by_provider": by_provider,
+            "catalogue": [
+                {
+                    "code": code,
+                    "name": service.name,
+                    "kind": str(service.get_kind_display()),
+                    "given": city[code],
+                }
+                for code, service in catalogue.items()
+                if city[code]
+            ],
+        }
+
+    # -- double financing control ---------------------------------------------------------
+    def control(self) -> dict[str, Any]:
+        from reconciliation.models import Finding, FindingKind, FindingStatus
+        from tariffs.models import FROZEN, InvoiceAdjustment, InvoiceExclusion, Tariff
+
+        findings = (
+            self._by_provider(
+                Finding.objects.filter(day__range=(self.scope.start, self.scope.until))
+            )
+            .values("kind", "status")
+            .annotate(n=Count("pk"))
+        )
+        table: dict[str, Counter[str]] = defaultdict(Counter)
+        for row in findings:
+            table[row["kind"]][row["status"]] += row["n"]
+        statuses = [status.value for status in FindingStatus]
+        by_kind = []
+        for kind in FindingKind:
+            total = sum(table[kind.value].values())
+            if not total:
+                continue
+            cells = small_row([table[kind.value][s] for s in statuses], total)
+            by_kind.append({"kind": str(kind.label), "total": small(total), "statuses": cells})
+        tariffs = list(
+            Tariff.objects.values_list("setting", "valid_from", "valid_to", "amount_kzt")
+        )
+
+        def tariff(setting: str, day: datetime.date) -> int:
+            for s, start, end, amount in tariffs:
+                if s == setting and start <= day and (end is None or day <= end):
+                    return amount
+            return 0
+
+        frozen = self.invoices().filter(status__in=FROZEN)
+        withheld: dict[str, set[tuple[str, datetime.date, str]]] = defaultdict(set)
+        for reason, iin, day, setting in InvoiceExclusion.objects.filter(
+            invoice__in=frozen, reason__in=list(CONTROL_REASONS)
+        ).values_list("reason", "child_iin", "date", "setting"):
+            withheld[reason].add((iin, day, setting))
+        rows: list[dict[str, Any]] = []
+        for reason, label in CONTROL_REASONS.items():
+            service_days = withheld.get(reason, set())
+            if not service_days:
+                continue
+            rows.append(
+                {
+                    "reason": str(label),
+                    "children": small(len({iin for iin, _d, _s in service_days})),
+                    "service_days": len(service_days),
+                    "amount": sum(tariff(s, d) for _i, d, s in service_days),
+                }
+            )
+        # Found after approval: withheld by a negative adjustment on a later invoice (§6).
+        taken_back = -(
+            InvoiceAdjustment.objects.filter(invoice__in=frozen, amount_kzt__lt=0).aggregate(
+                t=Sum("amount_kzt")
+            )["t"]
+            or 0
+        )
+        if taken_back:
+            rows.append(
+                {
+                    "reason": str(_("Withheld after approval (negative adjustments)")),
+                    "children": None,
+                    "service_days": None,
+                    "amount": taken_back,
+                }
+            )
+        return {
+            "statuses": [str(status.label) for status in FindingStatus],
+            "findings": by_kind,
+            "withheld": rows,
+            "withheld_amount": sum(row["amount"] for row in rows),
+            "withheld_days": sum(row["service_days"] or 0 for row in rows),
+        }
+
+    # -- the pilot's evaluation (Alg. §27) ------------------------------------------------
+    def evaluation(self, staff: dict[str, Any], budget: dict[str, Any]) -> dict[str, Any]:
+        from recipients.models import District, Enrollment, EnrollmentStatus, ServiceApplication
+        from reconciliation.checks import Period, child_weeks
+        from services.models import Visit
+        from tariffs.models import FROZEN, InvoiceLine
+
+        scope = self.scope
+        window = (scope.start, scope.until)
+        applications = ServiceApplication.objects.filter(submitted_on__range=window)
+        if scope.provider_id is not None:
+            applications = applications.filter(enrollments__provider_id=scope.provider_id)
+        decided = self._by_provider(
+            Enrollment.objects.filter(
+                decision_date__range=window,
+                status__in=[EnrollmentStatus.APPROVED, EnrollmentStatus.REFUSED],
+            )
+        ).values_list("status", "decision_date", "application__submitted_on")
+        waits, approved, refused = [], 0, 0
+        for status, decision_date, submitted_on in decided:
+            approved += status == EnrollmentStatus.APPROVED
+            refused += status == EnrollmentStatus.REFUSED
+            if submitted_on is not None:
+                waits.append((decision_date - submitted_on).days)
+        decisions = small_row([approved, refused], approved + refused)
+        enrolled_by_district = dict(
+            self._by_provider(Enrollment.objects.in_force(scope.until))
+            .values("child__district")
+            .annotate(n=Count("child", distinct=True))
+            .values_list("child__district", "n")
+        )
+        # The served children by district are the recipients section's, suppressed there.
+        served_by_district = {row["code"]: row["total"] for row in self.district_rows}
+
+        statuses = dict(
+            self._by_provider(Visit.objects.filter(date__range=window))
+            .values("status")
+            .annotate(n=Count("pk"))
+            .values_list("status", "n")
+        )
+        done, missed = statuses.get("done", 0), statuses.get("missed", 0)
+        planned_past = statuses.get("planned", 0)
+        weeks = weeks_meeting = 0
+        monthly_weeks: dict[datetime.date, list[int]] = defaultdict(lambda: [0, 0])
+        for week in child_weeks(Period(scope.start, scope.until)):
+            if (
+                scope.provider_id is not None
+                and week.enrollment["provider_id"] != scope.provider_id
+            ):
+                continue
+            weeks += 1
+            weeks_meeting += week.meets_minimum
+            bucket = monthly_weeks[week.monday.replace(day=1)]
+            bucket[0] += 1
+            bucket[1] += week.meets_minimum
+        self._monthly_weeks = monthly_weeks
+
+        satisfaction = self.satisfaction()
+
+        lines = InvoiceLine.objects.filter(invoice__in=self.invoices().filter(status__in=FROZEN))
+        child_months = lines.values("child_id", "invoice__month").distinct().count()
+        per_capita = lines.aggregate(amount=Sum("amount_kzt"), units=Sum("units"))
+        per_capita_amount = per_capita["amount"] or 0
+        units = per_capita["units"] or 0
+        return {
+            "accessibility": {
+                "applications": small(applications.distinct().count()),
+                "decided": small(approved + refused),
+                "approved": decisions[0],
+                "refused": decisions[1],
+                "days_mean": (
+                    str(Decimal(statistics.fmean(waits)).quantize(Decimal("0.1")))
+                    if len(waits) >= 5
+                    else None
+                ),
+                "days_median": statistics.median(waits) if len(waits) >= 5 else None,
+                "coverage": [
+                    {
+                        "district": str(d.label),
+                        "enrolled": small(enrolled_by_district.get(d.value, 0)),
+                        "served": served_by_district[d.value],
+                    }
+                    for d in District
+                ],
+            },
+            "quality": {
+                "done": done,
+                "missed": missed,
+                "cancelled": statuses.get("cancelled", 0),
+                "not_logged": planned_past,
+                "done_share": _pct(done, done + missed + planned_past),
+                "child_weeks": weeks,
+                "weeks_meeting": weeks_meeting,
+                "weeks_share": _pct(weeks_meeting, weeks) if weeks >= 5 else None,
+                "providers": staff["providers"],
+                "providers_compliant": staff["providers_compliant"],
+            },
+            "satisfaction": satisfaction,
+            "effectiveness": {
+                "child_months": child_months,
+                "per_capita_amount": per_capita_amount,
+                "service_days": units,
+                "cost_per_child_month": _money_ratio(budget["approved"], child_months),
+                "cost_per_service_day": _money_ratio(per_capita_amount, units),
+                "execution": _pct(budget["paid"], budget["plan_payments"]),
+                "execution_of_allocation": (
+                    _pct(budget["paid"], budget["allocated"]) if budget["allocated"] else None
+                ),
+            },
+        }
+
+    def satisfaction(self) -> dict[str, Any]:
+        """The questionnaire's averages, published so that no family's answers can be told
+        apart by comparing two publications: only the city's (never one provider's); only
+        half-years that are over and whose answers are in the data (the questionnaire of a
+        half-year closes on its last day, so every publication of it counts the same
+        answers); only half-years with 5 answers or more."""
+        from reports.models import SurveyResponse
+
+        scope = self.scope
+        labels = {
+            q: str(getattr(SurveyResponse._meta.get_field(q), "verbose_name", q))
+            for q in SurveyResponse.QUESTIONS
+        }
+        included: list[tuple[int, int]] = []
+        counts: dict[tuple[int, int], int] = {}
+        if scope.provider_id is None:
+            for year, half in half_years(scope.start, scope.until):
+                end = half_year_bounds(year, half)[1]
+                if end > scope.until:
+                    continue  # still running: its answers are not all in
+                closes = _closes(end)
+                number = SurveyResponse.objects.filter(
+                    year=year, half=half, submitted_at__lt=closes
+                ).count()
+                counts[(year, half)] = number
+                if number >= THRESHOLD:
+                    included.append((year, half))
+        means: dict[str, Any] = {q: None for q in SurveyResponse.QUESTIONS}
+        total = sum(counts[h] for h in included)
+        if included:
+            condition = Q()
+            for year, half in included:
+                end = half_year_bounds(year, half)[1]
+                closes = _closes(end)
+                condition |= Q(year=year, half=half, submitted_at__lt=closes)
+            means = SurveyResponse.objects.filter(condition).aggregate(
+                **{q: Avg(q) for q in SurveyResponse.QUESTIONS}
+            )
+        return {
+            "responses": total if scope.provider_id is None else None,
+            "half_years": [f"H{half} {year}" for year, half in included],
+            "questions": [
+                {
+                    "question": labels[q],
+                    "mean": (
+                        str(Decimal(means[q]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+                        if means[q] is not None
+                        else None
+                    ),
+                }
+                for q in SurveyResponse.QUESTIONS
+            ],
+        }
+
+    # -- month by month (the dashboard's and the report's charts) -------------------------
+    def monthly(self, budget: dict[str, Any]) -> list[dict[str, Any]]:
+        from reconciliation.models import Finding
+
+        children = dict(
+            self.done_visits()
+            .annotate(m=TruncMonth("date"))
+            .values("m")
+            .annotate(n=Count("child", distinct=True))
+            .values_list("m", "n")
+        )
+        children = {
+            (m.date() if isinstance(m, datetime.datetime) else m): n for m, n in children.items()
+        }
+        days: dict[datetime.date, int] = defaultdict(int)
+        for (_p, _s, day), count in self._service_days.items():
+            days[day.replace(day=1)] += count
+        findings = dict(
+            self._by_provider(
+                Finding.objects.filter(day__range=(self.scope.start, self.scope.until))
+            )
+            .annotate(m=TruncMonth("day"))
+            .values("m")
+            .annotate(n=Count("pk"))
+            .values_list("m", "n")
+        )
+        findings = {
+            (m.date() if isinstance(m, datetime.datetime) else m): n for m, n in findings.items()
+        }
+        money = {row["month"]: row for row in budget["by_month"]}
+        out = []
+        for month in self.scope.months:
+            weeks, meeting = self._monthly_weeks.get(month, [0, 0])
+            out.append(
+                {
+                    "month": f"{month:%Y-%m}",
+                    "children": small(children.get(month, 0)),
+                    "service_days": days[month],
+                    "plan_payments": money[f"{month:%Y-%m}"]["plan_payments"],
+                    "approved": money[f"{month:%Y-%m}"]["approved"],
+                    "paid": money[f"{month:%Y-%m}"]["paid"],
+                    "weeks_share": _pct(meeting, weeks) if weeks >= 5 else None,
+                    "findings": small(findings.get(month, 0)),
+                }
+            )
+        return out
+
+    def run(self, progress: Any = None) -> dict[str, Any]:
+        def step(percent: int, name: str) -> None:
+            if progress is not None:
+                progress(percent, name)
+
+        step(5, _("Recipients"))
+        recipients = self.recipients()
+        step(25, _("Key staff"))
+        staff = self.staff()
+        step(35, _("Local budget"))
+        budget = self.budget()
+        step(45, _("Kinds of service"))
+        self._service_days = self.service_days()
+        services = self.services()
+        step(60, _("Double financing control"))
+        control = self.control()
+        step(70, _("Evaluation of the pilot"))
+        evaluation = self.evaluation(staff, budget)
+        monthly = self.monthly(budget)
+        return {
+            "period": {
+                "start": self.scope.start.isoformat(),
+                "end": self.scope.end.isoformat(),
+                "until": self.scope.until.isoformat(),
+                "provider": self.providers.get(self.scope.provider_id)
+                if self.scope.provider_id is not None
+                else None,
+            },
+            "recipients": recipients,
+            "staff": staff,
+            "budget": budget,
+            "services": services,
+            "control": control,
+            "evaluation": evaluation,
+            "monthly": monthly,
+        }
+
+
+def compute(
+    start: datetime.date,
+    end: datetime.date,
+    *,
+    until: datetime.date | None = None,
+    provider_id: int | None = None,
+    progress: Any = None,
+) -> dict[str, Any]:
+    """The figures of [start, end], counting data up to `until` (default: the end)."""
+    until = min(until or end, end)
+    return Computation(Scope(start, end, until, provider_id)).run(progress)

@@ -1,0 +1,31 @@
+"""The pilot's half-years: the periods of monitoring (R261 §10) and of the questionnaire."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+
+PILOT_START = datetime.date(2026, 6, 5)  # the order takes effect (domain.md §1)
+
+
+def half_year_bounds(year: int, half: int) -> tuple[datetime.date, datetime.date]:
+    if half == 1:
+        return datetime.date(year, 1, 1), datetime.date(year, 6, 30)
+    return datetime.date(year, 7, 1), datetime.date(year, 12, 31)
+
+
+def half_of(day: datetime.date) -> tuple[int, int]:
+    return day.year, 1 if day.month <= 6 else 2
+
+
+def previous_half(day: datetime.date) -> tuple[int, int]:
+    year, half = half_of(day)
+    return (year, 1) if half == 2 else (year - 1, 2)
+
+
+def half_years(first_day: datetime.date, last_day: datetime.date) -> Iterator[tuple[int, int]]:
+    """(year, half) of every half-year with a day in [first_day, last_day], oldest first."""
+    year, half = half_of(first_day)
+    while half_year_bounds(year, half)[0] <= last_day:
+        yield year, half
+        year, half = (year, 2) if half == 1 else (year + 1, 1)

@@ -1,0 +1,440 @@
+"""Reports: creating them with their deadlines, generating versions (a Celery job), moving them
+draft → final → delivered → published, what is due, and reminders (R261 §11–14, Alg. §27–28)."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.audit import acting_as
+from reports.models import (
+    ReminderMilestone,
+    Report,
+    ReportKind,
+    ReportReminder,
+    ReportStatus,
+    ReportVersion,
+    SurveyInvitation,
+    VersionStatus,
+)
+from reports.periods import PILOT_START, half_year_bounds, previous_half
+
+logger = logging.getLogger(__name__)
+
+# A deadline this close is "due soon", and officers get their first reminder.
+DUE_SOON_DAYS = 7
+
+
+# -- deadlines ------------------------------------------------------------------------------
+def deadlines(year: int, half: int) -> dict[str, datetime.date]:
+    """R261 §11, §12, §14: final by 15 July / 15 January, delivered on the 20th day after the
+    half-year, published by 25 July / 25 January (of the next year for the second half)."""
+    month_year = (year, 7) if half == 1 else (year + 1, 1)
+    return {
+        ReminderMilestone.FINAL: datetime.date(*month_year, 15),
+        ReminderMilestone.DELIVERED: datetime.date(*month_year, 20),
+        ReminderMilestone.PUBLISHED: datetime.date(*month_year, 25),
+    }
+
+
+def report_for_half(year: int, half: int) -> Report:
+    """The half-year's report, created with its deadlines when it does not exist yet."""
+    start, end = half_year_bounds(year, half)
+    due = deadlines(year, half)
+    report, _created = Report.objects.get_or_create(
+        kind=ReportKind.HALF_YEAR,
+        period_start=start,
+        period_end=end,
+        defaults={
+            "year": year,
+            "half": half,
+            "final_due": due[ReminderMilestone.FINAL],
+            "delivery_due": due[ReminderMilestone.DELIVERED],
+            "publication_due": due[ReminderMilestone.PUBLISHED],
+        },
+    )
+    return report
+
+
+def pilot_report(period_end: datetime.date, *, start: datetime.date = PILOT_START) -> Report:
+    """The analytical report of the pilot over its whole period (Alg. §28). No deadline is set
+    by the seeds; officers record the dates when it is delivered and published."""
+    if period_end < start:
+        raise ValidationError(
+            {
+                "period_end": _("The pilot's report must end after the pilot began (%(start)s).")
+                % {"start": f"{start:%d.%m.%Y}"}
+            }
+        )
+    report, _created = Report.objects.get_or_create(
+        kind=ReportKind.PILOT,
+        period_start=start,
+        period_end=period_end,
+        defaults={"year": period_end.year},
+    )
+    return report
+
+
+# -- versions -------------------------------------------------------------------------------
+def version_start(
+    *, report: Report, language: str, user: Any = None, on: datetime.date | None = None
+) -> ReportVersion:
+    """Queue a new version of the report; the job runs once the transaction commits.
+
+    Data are counted up to the period's end, or up to yesterday while the period is running.
+    A report made final is not generated again."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Unknown language.")})
+    if report.status != ReportStatus.DRAFT:
+        raise ValidationError(
+            _("The report is %(status)s: its versions can no longer change.")
+            % {"status": report.get_status_display().lower()}
+        )
+    today = on or timezone.localdate()
+    until = min(report.period_end, today - datetime.timedelta(days=1))
+    if until < report.period_start:
+        raise ValidationError(_("The period has not started yet: there are no data to report."))
+    try:
+        with transaction.atomic():
+            number = (report.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+            version = ReportVersion.objects.create(
+                report=report,
+                number=number,
+                language=language,
+                data_until=until,
+                requested_by=user,
+            )
+    except IntegrityError as error:
+        raise ValidationError(
+            _("A version of this report is being prepared: wait until it is ready.")
+        ) from error
+    transaction.on_commit(lambda: _enqueue(version.pk))
+    return version
+
+
+ACTIVE = (VersionStatus.QUEUED, VersionStatus.RUNNING)
+# A version with no progress for this long was abandoned (a lost message, a dead worker that
+# was not redelivered): the daily calendar marks it failed so the report can be generated again.
+STALE_AFTER = datetime.timedelta(hours=2)
+FINAL_MEANWHILE = gettext_lazy("The report was made final before this version was ready.")
+
+
+def _fail(version_id: int, error: str) -> None:
+    """Only a version still in preparation is marked failed: a ready one never changes."""
+    ReportVersion.objects.filter(pk=version_id, status__in=ACTIVE).update(
+        status=VersionStatus.FAILED, error=error[:2000], updated_at=timezone.now()
+    )
+
+
+def _enqueue(version_id: int) -> None:
+    from reports.tasks import generate_report_task
+
+    try:
+        generate_report_task.delay(version_id)
+    except Exception as error:  # the broker is down: say so on the version, free the report
+        logger.exception("report version %s could not be queued", version_id)
+        _fail(
+            version_id,
+            _("The job queue is unavailable: generate the version again later.") + f" ({error})",
+        )
+
+
+def _progress(version_id: int) -> Any:
+    def report(percent: int, step: str) -> None:
+        ReportVersion.objects.filter(pk=version_id, status__in=ACTIVE).update(
+            percent=percent, step=step[:100], updated_at=timezone.now()
+        )
+
+    return report
+
+
+def release_stale_versions(now: datetime.datetime | None = None) -> int:
+    """Versions queued or running with no progress for STALE_AFTER are marked failed."""
+    now = now or timezone.now()
+    return ReportVersion.objects.filter(status__in=ACTIVE, updated_at__lt=now - STALE_AFTER).update(
+        status=VersionStatus.FAILED,
+        error=str(_("Abandoned: no progress for two hours. Generate the version again.")),
+        updated_at=now,
+    )
+
+
+def run_version(version_id: int, *, generated_at: datetime.datetime | None = None) -> str:
+    """Compute the figures, draw the PDF and the XLSX, store them with their checksums.
+
+    Idempotent: a version already ready (or failed) is left as it is; a version redelivered
+    after a lost worker is prepared again, and of two runs at once only the first to finish
+    is kept (every write is conditional on the version still being in preparation). A version
+    of a report made final meanwhile is refused. (`generated_at` is for the demo's past
+    reports; the job always uses the present.)"""
+    from reports import documents
+    from reports.figures import compute
+
+    version = ReportVersion.objects.select_related("report", "requested_by").get(pk=version_id)
+    if version.status not in ACTIVE:
+        return version.status
+    report = version.report
+    if report.status != ReportStatus.DRAFT:
+        _fail(version_id, str(FINAL_MEANWHILE))
+        return VersionStatus.FAILED
+    ReportVersion.objects.filter(pk=version_id, status__in=ACTIVE).update(
+        status=VersionStatus.RUNNING, percent=0, error="", updated_at=timezone.now()
+    )
+    stem = f"report-{report.pk}-v{version.number}-{version.language}"
+    stored: list[str] = []
+    try:
+        with translation.override(version.language):
+            figures = compute(
+                report.period_start,
+                report.period_end,
+                until=version.data_until,
+                progress=_progress(version_id),
+            )
+            _progress(version_id)(80, _("PDF"))
+            generated_at = timezone.localtime(generated_at or timezone.now())
+            pdf = documents.report_pdf(version, figures, generated_at)
+            _progress(version_id)(92, _("XLSX"))
+            xlsx = documents.report_xlsx(version, figures)
+        for field, content in ((version.pdf, pdf), (version.xlsx, xlsx)):
+            name = field.field.generate_filename(version, f"{stem}.{field.field.name}")
+            stored.append(field.storage.save(name, ContentFile(content)))
+        with transaction.atomic():
+            locked = Report.objects.select_for_update().get(pk=report.pk)
+            ready = locked.status == ReportStatus.DRAFT and ReportVersion.objects.filter(
+                pk=version_id, status__in=ACTIVE
+            ).update(
+                status=VersionStatus.DONE,
+                percent=100,
+                step="",
+                figures=figures,
+                pdf=stored[0],
+                pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+                xlsx=stored[1],
+                xlsx_sha256=hashlib.sha256(xlsx).hexdigest(),
+                finished_at=generated_at,
+                updated_at=timezone.now(),
+            )
+    except Exception as error:
+        logger.exception("report version %s failed", version_id)
+        _fail(version_id, str(error))
+        for name in stored:
+            version.pdf.storage.delete(name)
+        raise
+    if not ready:  # another run finished it first, or the report was made final meanwhile
+        for name in stored:
+            version.pdf.storage.delete(name)
+        if locked.status != ReportStatus.DRAFT:
+            _fail(version_id, str(FINAL_MEANWHILE))
+    return str(ReportVersion.objects.values_list("status", flat=True).get(pk=version_id))
+
+
+# -- the report's status -----------------------------------------------------------------
+def report_finalise(*, report: Report, user: Any) -> Report:
+    """Draft → final, with its latest ready version. A half-year report is final only once
+    its half-year is over and the version holds its data to the last day."""
+    if report.status != ReportStatus.DRAFT:
+        raise ValidationError(_("Only a draft is made final."))
+    if report.versions.filter(status__in=ACTIVE).exists():
+        raise ValidationError(
+            _("A version of this report is being prepared: wait until it is ready.")
+        )
+    version = report.versions.filter(status=VersionStatus.DONE).order_by("-number").first()
+    if version is None:
+        raise ValidationError(_("Generate a version first: there is nothing to make final."))
+    if version.data_until < report.period_end:
+        raise ValidationError(
+            _(
+                "The latest version holds data up to %(until)s only: generate it again after "
+                "the period ends (%(end)s)."
+            )
+            % {"until": f"{version.data_until:%d.%m.%Y}", "end": f"{report.period_end:%d.%m.%Y}"}
+        )
+    report.status = ReportStatus.FINAL
+    report.final_version = version
+    report.finalised_by = user
+    report.finalised_at = timezone.now()
+    with acting_as(user):
+        report.save()
+    return report
+
+
+def report_deliver(*, report: Report, user: Any, on: datetime.date) -> Report:
+    if report.status != ReportStatus.FINAL:
+        raise ValidationError(_("Only a final report is delivered."))
+    if report.finalised_at and on < timezone.localdate(report.finalised_at):
+        raise ValidationError(_("A report is delivered on or after the day it was made final."))
+    report.status = ReportStatus.DELIVERED
+    report.delivered_on = on
+    with acting_as(user):
+        report.save()
+    return report
+
+
+def report_publish(*, report: Report, user: Any, on: datetime.date, url: str = "") -> Report:
+    if report.status != ReportStatus.DELIVERED:
+        raise ValidationError(_("Only a report delivered to the ministry is published."))
+    if report.delivered_on and on < report.delivered_on:
+        raise ValidationError(_("A report is published on or after the day it was delivered."))
+    report.status = ReportStatus.PUBLISHED
+    report.published_on = on
+    report.publication_url = url
+    with acting_as(user):
+        report.save()
+    return report
+
+
+# -- what is due ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Due:
+    report: Report
+    milestone: str
+    due_on: datetime.date
+    done_on: datetime.date | None  # None: not met yet
+
+    @property
+    def done(self) -> bool:
+        return self.done_on is not None
+
+    @property
+    def label(self) -> str:
+        return str(ReminderMilestone(self.milestone).label)
+
+    def days_left(self, today: datetime.date) -> int:
+        return (self.due_on - today).days
+
+    def state(self, today: datetime.date) -> str:
+        """'done', 'done_late', 'late', 'due' (within 7 days) or 'later'."""
+        if self.done:
+            return "done_late" if self.done_on and self.done_on > self.due_on else "done"
+        if today > self.due_on:
+            return "late"
+        return "due" if self.days_left(today) <= DUE_SOON_DAYS else "later"
+
+
+def milestones(report: Report) -> list[Due]:
+    """The report's three deadlines, with whether and when each was met."""
+    finalised = timezone.localdate(report.finalised_at) if report.finalised_at else None
+    steps = [
+        (ReminderMilestone.FINAL, report.final_due, finalised),
+        (ReminderMilestone.DELIVERED, report.delivery_due, report.delivered_on),
+        (ReminderMilestone.PUBLISHED, report.publication_due, report.published_on),
+    ]
+    return [
+        Due(report, milestone, due_on, done_on)
+        for milestone, due_on, done_on in steps
+        if due_on is not None
+    ]
+
+
+def next_due(report: Report, today: datetime.date) -> tuple[Due, str] | None:
+    """The first deadline not met yet, with its state; None when all are met."""
+    for due in milestones(report):
+        if not due.done:
+            return due, due.state(today)
+    return None
+
+
+def open_half_year_drafts(today: datetime.date) -> list[ReportVersion]:
+    """Beat, daily: on 1 July and 1 January (or the first run after), the half-year that just
+    ended gets its report and a draft version. Nothing happens once the draft exists."""
+    year, half = previous_half(today)
+    if half_year_bounds(year, half)[1] < PILOT_START:
+        return []
+    report = report_for_half(year, half)
+    whole = report.versions.filter(data_until=report.period_end).exclude(
+        status=VersionStatus.FAILED
+    )
+    if report.status != ReportStatus.DRAFT or whole.exists():
+        return []
+    if report.versions.filter(status__in=ACTIVE).exists():
+        return []  # an officer's version is being prepared: tomorrow's run will see
+    return [version_start(report=report, language=settings.LANGUAGE_CODE, on=today)]
+
+
+def reminder_step(days_left: int) -> int | None:
+    """The reminder due with `days_left` to a deadline: 7 (a week before), 1 (the day before)
+    or -1 (missed); the latest one reached, so a day the scheduler was down is caught up."""
+    if days_left < 0:
+        return -1
+    if days_left <= 1:
+        return 1
+    if days_left <= DUE_SOON_DAYS:
+        return DUE_SOON_DAYS
+    return None
+
+
+def send_reminders(today: datetime.date) -> int:
+    """Beat, daily: remind officers a week and a day before each unmet deadline, and after it
+    is missed. Each reminder is sent once, and recorded only once the mail has gone."""
+    from core.models import User
+    from core.roles import Role
+
+    sent = 0
+    officers = list(
+        User.objects.filter(groups__name=Role.AKIMAT_OFFICER, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    recorded = set(ReportReminder.objects.values_list("report_id", "milestone", "days_before"))
+    for report in Report.objects.exclude(status=ReportStatus.PUBLISHED):
+        for due in milestones(report):
+            step = reminder_step(due.days_left(today))
+            if due.done or step is None or (report.pk, due.milestone, step) in recorded:
+                continue
+            with translation.override(settings.LANGUAGE_CODE):
+                values = {"report": report, "step": due.label, "date": f"{due.due_on:%d.%m.%Y}"}
+                if step >= 0:
+                    subject = _("%(report)s: %(step)s due on %(date)s") % values
+                else:
+                    subject = _("%(report)s: %(step)s is late (due %(date)s)") % values
+            try:
+                with transaction.atomic():
+                    ReportReminder.objects.create(
+                        report=report,
+                        milestone=due.milestone,
+                        days_before=step,
+                        recipients=len(officers),
+                    )
+                    if officers:
+                        send_mail(subject, subject, None, officers, fail_silently=False)
+            except IntegrityError:
+                continue  # sent meanwhile by another run
+            except Exception:  # the mail server refused: not recorded, tried again tomorrow
+                logger.exception("reminder for %s not sent", report)
+                continue
+            sent += 1
+    return sent
+
+
+# -- satisfaction questionnaire -----------------------------------------------------------
+def survey_invitations(*, year: int, half: int) -> int:
+    """A link for every enrolment in force during the half-year that has none yet; returns
+    how many were made."""
+    from recipients.models import Enrollment
+
+    enrolments = (
+        Enrollment.objects.in_force(*half_year_bounds(year, half))
+        .exclude(
+            pk__in=SurveyInvitation.objects.filter(year=year, half=half).values("enrollment_id")
+        )
+        .values_list("pk", flat=True)
+    )
+    before = SurveyInvitation.objects.filter(year=year, half=half).count()
+    SurveyInvitation.objects.bulk_create(
+        [SurveyInvitation(enrollment_id=pk, year=year, half=half) for pk in enrolments],
+        ignore_conflicts=True,  # two clicks at once make each link once
+    )
+    return SurveyInvitation.objects.filter(year=year, half=half).count() - before

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+
+@shared_task(
+    name="reports.tasks.generate_report_task",
+    acks_late=True,  # a worker that dies mid-run leaves the task to be delivered again
+    reject_on_worker_lost=True,
+)
+def generate_report_task(version_id: int) -> str:
+    """Generate a queued report version; running it again on a ready version does nothing."""
+    from reports.services import run_version
+
+    return run_version(version_id)
+
+
+@shared_task(name="reports.tasks.report_calendar_task")
+def report_calendar_task() -> dict[str, int]:
+    """Daily (beat): abandoned versions released, the draft of a half-year that just ended,
+    and the deadline reminders."""
+    from reports.services import open_half_year_drafts, release_stale_versions, send_reminders
+
+    today = timezone.localdate()
+    released = release_stale_versions()
+    drafts = open_half_year_drafts(today)
+    return {"released": released, "drafts": len(drafts), "reminders": send_reminders(today)}

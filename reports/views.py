@@ -1,0 +1,239 @@
+"""Analysts' pages (the reports and the dashboard: aggregates only, never a child), report
+files, and the families' public questionnaire page."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import logging
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from core.roles import Role, has_role
+from reports import charts, services
+from reports.figures import compute
+from reports.models import (
+    Channel,
+    Report,
+    ReportVersion,
+    SurveyInvitation,
+    SurveyResponse,
+    VersionStatus,
+)
+from reports.periods import PILOT_START, half_year_bounds, half_years
+
+DASHBOARD_CACHE_SECONDS = 300
+logger = logging.getLogger(__name__)
+
+
+def reads_reports(user: Any) -> bool:
+    """Analysts and akimat officers read reports and the dashboard."""
+    return has_role(user, Role.ANALYST, Role.AKIMAT_OFFICER)
+
+
+def _ensure_reader(request: HttpRequest) -> None:
+    if not reads_reports(request.user):
+        raise PermissionDenied
+
+
+@login_required
+@require_GET
+def report_list(request: HttpRequest) -> HttpResponse:
+    _ensure_reader(request)
+    today = timezone.localdate()
+    reports = list(Report.objects.prefetch_related("versions").order_by("-period_end", "kind"))
+    rows = []
+    for report in reports:
+        versions = sorted(
+            (v for v in report.versions.all() if v.status == VersionStatus.DONE),
+            key=lambda v: -v.number,
+        )
+        preparing = any(
+            v.status in (VersionStatus.QUEUED, VersionStatus.RUNNING) for v in report.versions.all()
+        )
+        rows.append(
+            {
+                "report": report,
+                "versions": versions,
+                "preparing": preparing,
+                "milestones": [(due, due.state(today)) for due in services.milestones(report)],
+            }
+        )
+    return render(request, "reports/report_list.html", {"rows": rows, "today": today})
+
+
+@login_required
+@require_GET
+def version_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
+    _ensure_reader(request)
+    version = get_object_or_404(ReportVersion, pk=pk, status=VersionStatus.DONE)
+    return _version_response(version, kind)
+
+
+def _version_response(version: ReportVersion, kind: str) -> FileResponse:
+    if kind not in ("pdf", "xlsx"):
+        raise Http404
+    field = version.pdf if kind == "pdf" else version.xlsx
+    content_type = (
+        "application/pdf"
+        if kind == "pdf"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    report = version.report
+    name = f"report-{report.period_start:%Y%m%d}-{report.period_end:%Y%m%d}-v{version.number}-{version.language}.{kind}"
+    try:
+        handle = field.open("rb")
+    except FileNotFoundError as error:
+        logger.error("report version %s: its %s file is missing from storage", version.pk, kind)
+        raise Http404 from error
+    response = FileResponse(handle, content_type=content_type, as_attachment=True, filename=name)
+    response["X-Checksum-SHA256"] = version.pdf_sha256 if kind == "pdf" else version.xlsx_sha256
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _half_years(today: datetime.date) -> list[tuple[str, str, datetime.date, datetime.date]]:
+    """(code, label, start, end) of every half-year of the pilot so far, newest first, then
+    the whole pilot."""
+    options = []
+    for year, half in reversed(list(half_years(PILOT_START, today))):
+        start, end = half_year_bounds(year, half)
+        label = _("H%(half)s %(year)s") % {"half": half, "year": year}
+        options.append((f"{year}-H{half}", str(label), start, end))
+    options.append(("pilot", str(_("The whole pilot")), PILOT_START, today))
+    return options
+
+
+class DashboardForm(forms.Form):
+    period = forms.ChoiceField(label=_("Period"))
+    provider = forms.TypedChoiceField(
+        label=_("Provider"), coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(self, *args: Any, today: datetime.date, **kwargs: Any) -> None:
+        from providers.models import Provider
+
+        super().__init__(*args, **kwargs)
+        options = _half_years(today)
+        self.options = {code: (start, end) for code, _l, start, end in options}
+        period = self.fields["period"]
+        assert isinstance(period, forms.ChoiceField)
+        period.choices = [(code, label) for code, label, _s, _e in options]
+        provider = self.fields["provider"]
+        assert isinstance(provider, forms.ChoiceField)
+        provider.choices = [
+            ("", _("All providers")),
+            *Provider.objects.filter(admitted_on__isnull=False)
+            .order_by("name")
+            .values_list("pk", "name"),
+        ]
+
+
+def _dashboard(request: HttpRequest) -> tuple[DashboardForm, dict[str, Any] | None]:
+    today = timezone.localdate()
+    form = DashboardForm(request.GET or None, today=today)
+    if not request.GET:
+        form = DashboardForm({"period": next(iter(form.options))}, today=today)
+    if not form.is_valid():
+        return form, None
+    start, end = form.options[form.cleaned_data["period"]]
+    until = min(end, today - datetime.timedelta(days=1))
+    if until < start:
+        return form, None
+    provider_id = form.cleaned_data["provider"]
+    key = (
+        "dashboard:"
+        + hashlib.sha256(
+            json.dumps([str(start), str(end), str(until), provider_id, get_language()]).encode()
+        ).hexdigest()
+    )
+    figures = cache.get(key)
+    if figures is None:
+        figures = compute(start, end, until=until, provider_id=provider_id)
+        cache.set(key, figures, DASHBOARD_CACHE_SECONDS)
+    return form, figures
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    _ensure_reader(request)
+    form, figures = _dashboard(request)
+    query = request.GET.urlencode() or f"period={form.data.get('period', '')}"
+    period = figures["period"] if figures else {}
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "form": form,
+            "figures": figures,
+            "query": query,
+            "charts": list(charts.CHARTS),
+            "start": datetime.date.fromisoformat(period["start"]) if period else None,
+            "until": datetime.date.fromisoformat(period["until"]) if period else None,
+        },
+    )
+
+
+@login_required
+@require_GET
+def dashboard_chart(request: HttpRequest, name: str) -> HttpResponse:
+    _ensure_reader(request)
+    if name not in charts.CHARTS:
+        raise Http404
+    _form, figures = _dashboard(request)
+    if figures is None:
+        raise Http404
+    response = HttpResponse(charts.CHARTS[name](figures), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+# -- the families' questionnaire (public, reached by a per-family link) ------------------
+class SurveyForm(forms.ModelForm):
+    class Meta:
+        model = SurveyResponse
+        fields = (*SurveyResponse.QUESTIONS, "comment")
+        widgets = {
+            q: forms.RadioSelect(choices=[(n, str(n)) for n in range(1, 6)])
+            for q in SurveyResponse.QUESTIONS
+        }
+
+
+def survey(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = get_object_or_404(
+        SurveyInvitation.objects.select_related("enrollment__provider"), token=token
+    )
+    context: dict[str, Any] = {
+        "invitation": invitation,
+        "provider": invitation.enrollment.provider.name,
+    }
+    if hasattr(invitation, "response"):
+        return render(request, "reports/survey_thanks.html", {**context, "already": True})
+    if timezone.localdate() > invitation.closes_on:
+        return render(request, "reports/survey_thanks.html", {**context, "closed": True})
+    form = SurveyForm(
+        request.POST or None,
+        instance=SurveyResponse(invitation=invitation, channel=Channel.FAMILY),
+    )
+    if request.method == "POST" and form.is_valid():
+        response = form.save(commit=False)
+        try:
+            with transaction.atomic():
+                response.save()
+        except IntegrityError:
+            return render(request, "reports/survey_thanks.html", {**context, "already": True})
+        return render(request, "reports/survey_thanks.html", context)
+    return render(request, "reports/survey.html", {**context, "form": form})

@@ -1,0 +1,401 @@
+"""Report versions (PDF and XLSX read back), their immutability, the draft → final → delivered
+→ published lifecycle, R261's deadlines and reminders, and the real Celery worker."""
+
+import datetime
+import hashlib
+import io
+import os
+import re
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.core.exceptions import ValidationError
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from reports import services
+from reports.models import Report, ReportStatus, ReportVersion, VersionStatus
+from tests.factories import officer
+from tests.reports.conftest import D
+
+pytestmark = pytest.mark.django_db
+
+
+def pdf_text(version):
+    with version.pdf.open("rb") as handle:
+        reader = PdfReader(io.BytesIO(handle.read()))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    return re.sub(r"[\s\u00a0\u202f]+", " ", text), len(reader.pages)
+
+
+def generate(report, language, on, django_capture_on_commit_callbacks, user=None):
+    with django_capture_on_commit_callbacks(execute=True):
+        version = services.version_start(report=report, language=language, on=on, user=user)
+    version.refresh_from_db()
+    assert version.status == VersionStatus.DONE, version.error
+    return version
+
+
+@pytest.mark.parametrize(
+    ("language", "titles"),
+    [
+        (
+            "ru",
+            [
+                "Получатели специальных социальных услуг",
+                "Ключевой персонал",
+                "Местный бюджет: выделено и освоено",
+                "Виды оказанных услуг",
+            ],
+        ),
+        (
+            "kk",
+            [
+                "Арнаулы әлеуметтік қызметтерді алушылар",
+                "Негізгі қызметкерлер",
+                "Жергілікті бюджет: бөлінгені және игерілгені",
+                "Көрсетілген қызметтердің түрлері",
+            ],
+        ),
+    ],
+)
+def test_the_pdf_holds_the_period_the_sections_and_the_totals(
+    half_year, language, titles, django_capture_on_commit_callbacks
+):
+    report = services.report_for_half(2026, 2)
+    user = officer(first_name="Асель", last_name="Нурланова")
+    version = generate(report, language, D(2026, 10, 1), django_capture_on_commit_callbacks, user)
+    assert version.data_until == D(2026, 9, 30)
+    text, pages = pdf_text(version)
+    assert pages >= 6
+    assert "01.07.2026 – 31.12.2026" in text and "30.09.2026" in text
+    for title in titles:
+        assert title in text, title
+    assert "36 988" in text  # paid in the period, ₸
+    assert "4 997" in text  # withheld for the hospital stay
+    assert "Асель Нурланова" in text
+    for enrolment in half_year["enrolments"]:  # no child can be found in it
+        assert enrolment.child.iin not in text and enrolment.child.last_name not in text
+    with version.pdf.open("rb") as handle:
+        assert hashlib.sha256(handle.read()).hexdigest() == version.pdf_sha256
+
+
+def test_the_xlsx_holds_the_same_totals(half_year, django_capture_on_commit_callbacks):
+    report = services.report_for_half(2026, 2)
+    version = generate(report, "en", D(2026, 10, 1), django_capture_on_commit_callbacks)
+    with version.xlsx.open("rb") as handle:
+        content = handle.read()
+    assert hashlib.sha256(content).hexdigest() == version.xlsx_sha256
+    book = load_workbook(io.BytesIO(content))
+    assert book.sheetnames[:4] == ["Recipients", "Key staff", "Budget", "Kinds of service"]
+    budget = [
+        row for row in book["Budget"].iter_rows(values_only=True) if row and row[0] == "Total"
+    ]
+    assert budget[0][1:5] == (120_000, 100_000, 36988, 36988)
+    recipients = list(book["Recipients"].iter_rows(values_only=True))
+    assert recipients[3][:2] == ("Total", "< 5")  # three children: suppressed in the file too
+    control = [r for r in book["Control"].iter_rows(values_only=True) if r and r[0] == "Total"]
+    assert control[-1][2:4] == (1, 4997)
+    # The figures stored with the version are the published ones.
+    assert version.figures["recipients"]["total"] == "< 5"
+
+
+def test_a_ready_version_never_changes_and_is_never_deleted(
+    half_year, django_capture_on_commit_callbacks
+):
+    version = generate(
+        services.report_for_half(2026, 2), "ru", D(2026, 10, 1), django_capture_on_commit_callbacks
+    )
+    version.language = "kk"
+    with pytest.raises(ValidationError):
+        version.save()
+    with pytest.raises(ValidationError):
+        version.delete()
+    assert ReportVersion.objects.get(pk=version.pk).language == "ru"
+    # Generating again makes a new version beside it.
+    second = generate(version.report, "kk", D(2026, 10, 2), django_capture_on_commit_callbacks)
+    assert (second.number, second.data_until) == (2, D(2026, 10, 1))
+
+
+def test_draft_final_delivered_published(half_year, django_capture_on_commit_callbacks):
+    report = services.report_for_half(2026, 2)
+    user = officer()
+    with pytest.raises(ValidationError, match="Generate a version first"):
+        services.report_finalise(report=report, user=user)
+    generate(report, "ru", D(2026, 10, 1), django_capture_on_commit_callbacks)
+    with pytest.raises(ValidationError, match=r"up to 30\.09\.2026 only"):
+        services.report_finalise(report=report, user=user)
+    complete = generate(report, "ru", D(2027, 1, 5), django_capture_on_commit_callbacks)
+    assert complete.data_until == D(2026, 12, 31)
+    services.report_finalise(report=report, user=user)
+    report.refresh_from_db()
+    assert (report.status, report.final_version, report.finalised_by) == (
+        ReportStatus.FINAL,
+        complete,
+        user,
+    )
+    with pytest.raises(ValidationError, match="can no longer change"):
+        services.version_start(report=report, language="ru", on=D(2027, 1, 6))
+    with pytest.raises(ValidationError):
+        services.report_publish(report=report, user=user, on=D(2027, 1, 21))
+    services.report_deliver(report=report, user=user, on=D(2027, 1, 20))
+    services.report_publish(
+        report=report, user=user, on=D(2027, 1, 24), url="https://enbek.gov.kz/r"
+    )
+    report.refresh_from_db()
+    assert (report.status, report.delivered_on, report.published_on) == (
+        ReportStatus.PUBLISHED,
+        D(2027, 1, 20),
+        D(2027, 1, 24),
+    )
+
+
+def test_no_version_before_the_period_starts(db):
+    report = services.report_for_half(2027, 1)
+    with pytest.raises(ValidationError, match="not started"):
+        services.version_start(report=report, language="ru", on=D(2026, 12, 31))
+    assert not report.versions.exists()
+
+
+def test_deadlines_of_the_second_half_fall_in_the_next_year(db):
+    assert services.deadlines(2026, 2) == {
+        "final": D(2027, 1, 15),
+        "delivered": D(2027, 1, 20),
+        "published": D(2027, 1, 25),
+    }
+    assert services.deadlines(2026, 1)["final"] == D(2026, 7, 15)
+    report = services.report_for_half(2026, 2)
+    assert (report.final_due, report.delivery_due, report.publication_due) == (
+        D(2027, 1, 15),
+        D(2027, 1, 20),
+        D(2027, 1, 25),
+    )
+    states = {
+        day: services.next_due(report, day)[1]
+        for day in (D(2026, 12, 31), D(2027, 1, 10), D(2027, 1, 16))
+    }
+    assert states == {D(2026, 12, 31): "later", D(2027, 1, 10): "due", D(2027, 1, 16): "late"}
+
+
+def test_beat_opens_the_drafts_on_1_january_and_1_july(
+    half_year, django_capture_on_commit_callbacks
+):
+    assert "report-calendar" in settings.CELERY_BEAT_SCHEDULE
+    with django_capture_on_commit_callbacks(execute=True):
+        made = services.open_half_year_drafts(D(2027, 1, 1))
+    assert len(made) == 1
+    report = made[0].report
+    assert (report.year, report.half, report.status) == (2026, 2, ReportStatus.DRAFT)
+    made[0].refresh_from_db()
+    assert made[0].status == VersionStatus.DONE and made[0].requested_by is None
+    assert made[0].data_until == D(2026, 12, 31)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.open_half_year_drafts(D(2027, 1, 2)) == []  # once
+    with django_capture_on_commit_callbacks(execute=True):
+        assert len(services.open_half_year_drafts(D(2026, 7, 1))) == 1
+    assert Report.objects.filter(year=2026, half=1).exists()
+    # Before the pilot there is nothing to report.
+    assert services.open_half_year_drafts(D(2026, 3, 1)) == []
+
+
+def reminders():
+    from reports.models import ReportReminder
+
+    return set(ReportReminder.objects.values_list("milestone", "days_before"))
+
+
+def test_officers_are_reminded_before_each_deadline_and_when_one_is_missed(db):
+    reader = officer(email="officer@akimat.kz")
+    services.report_for_half(2026, 2)
+    assert services.send_reminders(D(2027, 1, 1)) == 0  # two weeks ahead: nothing yet
+    assert services.send_reminders(D(2027, 1, 8)) == 1  # final in 7 days
+    assert services.send_reminders(D(2027, 1, 8)) == 0  # sent once
+    assert mail.outbox[-1].to == [reader.email]
+    assert "15.01.2027" in mail.outbox[-1].subject
+    assert reminders() == {("final", 7)}
+    services.send_reminders(D(2027, 1, 14))  # final tomorrow; delivery within a week
+    assert reminders() == {("final", 7), ("final", 1), ("delivered", 7)}
+    services.send_reminders(D(2027, 1, 16))  # final missed yesterday
+    assert ("final", -1) in reminders()
+    assert "15.01.2027" in mail.outbox[-1].subject or "15.01.2027" in mail.outbox[-2].subject
+
+
+def test_a_reminder_missed_while_the_scheduler_was_down_is_caught_up(db):
+    officer(email="officer@akimat.kz")
+    services.report_for_half(2026, 1)
+    assert services.send_reminders(D(2026, 7, 10)) == 1  # the 8th and 9th were missed
+    assert reminders() == {("final", 7)}
+    assert services.send_reminders(D(2026, 7, 17)) == 2  # final missed; delivery in 3 days
+    assert reminders() == {("final", 7), ("final", -1), ("delivered", 7)}
+
+
+def test_a_reminder_the_mail_server_refused_is_sent_again(db, settings):
+    officer(email="officer@akimat.kz")
+    services.report_for_half(2026, 1)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
+    assert services.send_reminders(D(2026, 7, 8)) == 0  # nothing listens on port 1
+    assert reminders() == set()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert services.send_reminders(D(2026, 7, 9)) == 1
+    assert reminders() == {("final", 7)}
+
+
+def test_a_report_being_prepared_is_not_made_final_and_a_final_one_gets_no_new_version(
+    half_year, django_capture_on_commit_callbacks
+):
+    report = services.report_for_half(2026, 2)
+    user = officer()
+    generate(report, "ru", D(2027, 1, 5), django_capture_on_commit_callbacks)
+    queued = services.version_start(report=report, language="kk", on=D(2027, 1, 6))
+    with pytest.raises(ValidationError, match="being prepared"):
+        services.report_finalise(report=report, user=user)
+    ReportVersion.objects.filter(pk=queued.pk).update(status=VersionStatus.FAILED)
+    services.report_finalise(report=report, user=user)
+    # A job delivered late for a version queued before the report was final is refused.
+    late = ReportVersion.objects.create(
+        report=report, number=9, language="kk", data_until=D(2026, 12, 31)
+    )
+    assert services.run_version(late.pk) == VersionStatus.FAILED
+    late.refresh_from_db()
+    assert "final" in late.error and not late.pdf
+
+
+def test_a_ready_version_is_left_alone_by_a_redelivered_job(
+    half_year, django_capture_on_commit_callbacks
+):
+    version = generate(
+        services.report_for_half(2026, 2), "ru", D(2026, 10, 1), django_capture_on_commit_callbacks
+    )
+    checksum, finished = version.pdf_sha256, version.finished_at
+    assert services.run_version(version.pk) == VersionStatus.DONE
+    services._fail(version.pk, "late failure")  # a failure of a second run changes nothing
+    version.refresh_from_db()
+    assert (version.pdf_sha256, version.finished_at, version.error) == (checksum, finished, "")
+
+
+def test_abandoned_versions_are_released_and_a_storage_failure_is_recorded(
+    half_year, settings, tmp_path
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    report = services.report_for_half(2026, 2)
+    stuck = ReportVersion.objects.create(
+        report=report, number=1, language="ru", data_until=D(2026, 9, 30)
+    )
+    assert services.release_stale_versions() == 0
+    assert services.release_stale_versions(timezone.now() + dt.timedelta(hours=3)) == 1
+    stuck.refresh_from_db()
+    assert stuck.status == VersionStatus.FAILED and "Abandoned" in stuck.error
+    # The files cannot be written (the media folder is a file): failed, not left running.
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("x")
+    settings.MEDIA_ROOT = blocked
+    version = ReportVersion.objects.create(
+        report=report, number=2, language="ru", data_until=D(2026, 9, 30)
+    )
+    with pytest.raises(OSError):
+        services.run_version(version.pk)
+    version.refresh_from_db()
+    assert version.status == VersionStatus.FAILED
+
+
+def test_the_january_draft_is_made_even_after_an_earlier_version(
+    half_year, django_capture_on_commit_callbacks
+):
+    report = services.report_for_half(2026, 2)
+    generate(report, "ru", D(2026, 10, 1), django_capture_on_commit_callbacks)  # mid-period
+    with django_capture_on_commit_callbacks(execute=True):
+        made = services.open_half_year_drafts(D(2027, 1, 1))
+    assert [v.data_until for v in made] == [D(2026, 12, 31)]
+
+
+def test_links_are_made_for_enrolments_that_have_other_half_years(half_year):
+    from reports.models import SurveyInvitation
+
+    enrolment = half_year["enrolments"][0]
+    SurveyInvitation.objects.create(enrollment=enrolment, year=2026, half=2)
+    SurveyInvitation.objects.create(enrollment=enrolment, year=2027, half=1)
+    assert services.survey_invitations(year=2027, half=2) == 3  # c4 ended in 2026
+    assert SurveyInvitation.objects.filter(enrollment=enrolment, year=2027, half=2).exists()
+    assert services.survey_invitations(year=2027, half=2) == 0
+
+
+def test_delivery_and_publication_dates_follow_the_steps(
+    half_year, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    report = services.report_for_half(2026, 2)
+    generate(report, "ru", D(2027, 1, 5), django_capture_on_commit_callbacks)
+    user = officer()
+    services.report_finalise(report=report, user=user)
+    finalised = timezone.localdate(report.finalised_at)
+    with pytest.raises(ValidationError, match="on or after the day it was made final"):
+        services.report_deliver(report=report, user=user, on=finalised - datetime.timedelta(days=1))
+    services.report_deliver(report=report, user=user, on=finalised)
+    with pytest.raises(ValidationError, match="on or after the day it was delivered"):
+        services.report_publish(report=report, user=user, on=finalised - datetime.timedelta(days=1))
+
+
+@pytest.mark.celery_worker
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL: a real Celery worker")
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_generates_the_report(real_celery_worker, half_year):
+    from reports.tasks import generate_report_task
+
+    report = services.report_for_half(2026, 2)
+    version = ReportVersion.objects.create(
+        report=report, number=1, language="kk", data_until=datetime.date(2026, 9, 30)
+    )
+    assert generate_report_task.delay(version.pk).get(timeout=180) == VersionStatus.DONE
+    version.refresh_from_db()
+    text, _pages = pdf_text(version)
+    assert "Арнаулы әлеуметтік қызметтерді алушылар" in text and "36 988" in text
+    # Delivered again (a worker lost mid-run), the ready version is left as it was.
+    checksum = version.pdf_sha256
+    assert generate_report_task.delay(version.pk).get(timeout=60) == VersionStatus.DONE
+    version.refresh_from_db()
+    assert version.pdf_sha256 == checksum
+
+
+def test_the_pilots_analytical_report_covers_the_pilot_and_prints_the_proposals(
+    half_year, django_capture_on_commit_callbacks
+):
+    report = services.pilot_report(D(2026, 9, 30))
+    assert (report.kind, report.period_start, report.final_due) == ("pilot", D(2026, 6, 5), None)
+    report.proposals = "Закрепить комбинированную форму в Социальном кодексе."
+    report.save()
+    version = generate(report, "ru", D(2026, 10, 1), django_capture_on_commit_callbacks)
+    text, _pages = pdf_text(version)
+    assert "05.06.2026 – 30.09.2026" in text
+    assert "Закрепить комбинированную форму в Социальном кодексе." in text
+    with pytest.raises(ValidationError):
+        services.pilot_report(D(2026, 5, 1))
+
+
+def test_a_failed_job_is_recorded_and_frees_the_report(half_year, monkeypatch):
+    import weasyprint
+
+    report = services.report_for_half(2026, 2)
+    version = ReportVersion.objects.create(
+        report=report, number=1, language="ru", data_until=D(2026, 9, 30)
+    )
+    with pytest.raises(ValidationError, match="being prepared"):
+        services.version_start(report=report, language="ru", on=D(2026, 10, 1))
+
+    def broken(*args, **kwargs):  # the PDF engine (outside the project) fails
+        raise RuntimeError("Pango is missing")
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", broken)
+    with pytest.raises(RuntimeError):
+        services.run_version(version.pk)
+    version.refresh_from_db()
+    assert (version.status, version.error) == (VersionStatus.FAILED, "Pango is missing")
+    assert not version.pdf
+    monkeypatch.undo()
+    again = services.version_start(report=report, language="ru", on=D(2026, 10, 1))
+    assert again.number == 2
