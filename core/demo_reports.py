@@ -91,4 +91,20 @@ def load_reports(*, today: datetime.date, officer: User) -> int:
                     on=report.publication_due - datetime.timedelta(days=1),
                     url="https://www.gov.kz/memleket/entities/enbek",
                 )
+        final = report.final_version
+        if final is not None and not final.translations.filter(language="kk").exists():
+            # the final report in the state language too: its figures printed in Kazakh
+            assert report.final_due is not None
+            generated = _at(report.final_due - datetime.timedelta(days=1), hour=15)
+            translation = ReportVersion.objects.create(
+                report=report,
+                number=max(v.number for v in report.versions.all()) + 1,
+                language="kk",
+                data_until=final.data_until,
+                translation_of=final,
+                requested_by=officer,
+            )
+            services.run_version(translation.pk, generated_at=generated)
+            ReportVersion.objects.filter(pk=translation.pk).update(created_at=generated)
+            made += 1
     return made

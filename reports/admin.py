@@ -84,6 +84,7 @@ class VersionInline(admin.TabularInline):
     fields = (
         "number",
         "language",
+        "translation_of",
         "status",
         "progress",
         "data_until",
@@ -108,6 +109,11 @@ class VersionInline(admin.TabularInline):
             '<a href="{}">PDF</a> · <a href="{}">XLSX</a>',
             reverse("reports:version_file", args=[obj.pk, "pdf"]),
             reverse("reports:version_file", args=[obj.pk, "xlsx"]),
+        )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ReportVersion]:
+        return (
+            super().get_queryset(request).select_related("requested_by", "translation_of__report")
         )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -151,7 +157,7 @@ class ReportAdmin(admin.ModelAdmin):
         "created_at",
     )
     fields = (*readonly_fields, "proposals")
-    actions = ["generate", "make_final", "deliver", "publish"]
+    actions = ["generate", "translate", "make_final", "deliver", "publish"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
         return super().get_queryset(request).prefetch_related("versions")
@@ -254,6 +260,14 @@ class ReportAdmin(admin.ModelAdmin):
         ),
         precheck=lambda report: (
             _("only a draft gets new versions") if report.status != ReportStatus.DRAFT else None
+        ),
+    )
+    translate = service_action(
+        name="translate",
+        description=_("Translate (the final or latest version, the same figures)"),
+        form_class=GenerateForm,
+        call=lambda report, data, user: services.version_translate(
+            report=report, language=data["language"], user=user
         ),
     )
     make_final = service_action(

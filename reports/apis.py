@@ -40,6 +40,7 @@ class VersionSerializer(serializers.ModelSerializer):
             "report",
             "number",
             "language",
+            "translation_of",
             "status",
             "percent",
             "data_until",

@@ -23,15 +23,16 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.db import connection
 from django.db.models import Avg, Count, Min, Q, Sum
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from reports.periods import half_year_bounds, half_years
-from reports.suppression import THRESHOLD, protect, small, small_row
+from reports.suppression import HIDDEN, SUPPRESSED, THRESHOLD, protect, small, small_row
 
 AGE_GROUPS: tuple[tuple[int, int], ...] = ((0, 3), (4, 6), (7, 10), (11, 14), (15, 17))
 # The reasons for which the billing rules withhold a visit because another budget pays for the
@@ -565,6 +566,11 @@ class Computation:
                 {
                     "code": code,
                     "name": service.name,
+                    # in every language, so that stored figures print in any (see `localise`)
+                    "names": {
+                        language: getattr(service, f"name_{language}", "") or service.name_ru
+                        for language, _language_name in django_settings.LANGUAGES
+                    },
                     "kind": str(service.get_kind_display()),
                     "given": city[code],
                 }
@@ -910,3 +916,55 @@ def compute(
     """The figures of [start, end], counting data up to `until` (default: the end)."""
     until = min(until or end, end)
     return Computation(Scope(start, end, until, provider_id)).run(progress)
+
+
+# The keys whose values are labels of the portal's enumerations (translated texts), in the
+# figures and their rows; a list under such a key may mix labels and counts ("kinds").
+LABEL_KEYS = frozenset(
+    {"label", "position", "kind", "kinds", "reason", "statuses", "question", "district"}
+)
+
+
+def neutral(
+    start: datetime.date,
+    end: datetime.date,
+    *,
+    until: datetime.date | None = None,
+    progress: Any = None,
+) -> dict[str, Any]:
+    """The figures as a version stores them: labels in their source text (computed with no
+    language active), so that the same figures print in any language with `localise`."""
+    with translation.override(None):
+        return compute(start, end, until=until, progress=progress)
+
+
+def localise(figures: dict[str, Any], language: str) -> dict[str, Any]:
+    """A copy of stored figures with their labels in `language`, and the catalogue's names
+    in that language. The counts, tenge and providers' names are left as they are, so two
+    versions printed from the same figures in two languages hold the same numbers."""
+
+    def label(value: Any) -> Any:
+        if isinstance(value, str) and value not in (SUPPRESSED, HIDDEN):
+            return _(value)
+        return value
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key in LABEL_KEYS:
+                out[key] = [label(v) for v in value] if isinstance(value, list) else label(value)
+            else:
+                out[key] = walk(value)
+        names = node.get("names")
+        if isinstance(names, dict) and names:
+            out["name"] = (
+                names.get(language) or names.get(django_settings.LANGUAGE_CODE) or node["name"]
+            )
+        return out
+
+    with translation.override(language):
+        return dict(walk(figures))

@@ -143,6 +143,18 @@ class ReportVersion(models.Model):
     xlsx = models.FileField(_("XLSX"), upload_to="reports/%Y/", blank=True, max_length=200)
     xlsx_sha256 = models.CharField(_("XLSX checksum (SHA-256)"), max_length=64, blank=True)
     error = models.TextField(_("error"), blank=True)
+    translation_of = models.ForeignKey(
+        "self",
+        verbose_name=_("translation of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="translations",
+        help_text=_(
+            "The version whose figures this one prints in another language: the same figures, "
+            "not counted again."
+        ),
+    )
 
     class Meta:
         verbose_name = _("report version")
@@ -154,6 +166,11 @@ class ReportVersion(models.Model):
                 fields=["report"],
                 condition=Q(status__in=["queued", "running"]),
                 name="one_version_in_preparation_per_report",
+            ),
+            models.UniqueConstraint(
+                fields=["translation_of", "language"],
+                condition=~Q(status="failed"),
+                name="one_translation_per_language",
             ),
         ]
 

@@ -152,10 +152,12 @@ def _enqueue(version_id: int) -> None:
         )
 
 
-def _progress(version_id: int) -> Any:
+def _progress(version_id: int, language: str) -> Any:
     def report(percent: int, step: str) -> None:
+        with translation.override(language):  # the figures are counted with no language active
+            text = _(step)
         ReportVersion.objects.filter(pk=version_id, status__in=ACTIVE).update(
-            percent=percent, step=step[:100], updated_at=timezone.now()
+            percent=percent, step=text[:100], updated_at=timezone.now()
         )
 
     return report
@@ -174,45 +176,56 @@ def release_stale_versions(now: datetime.datetime | None = None) -> int:
 def run_version(version_id: int, *, generated_at: datetime.datetime | None = None) -> str:
     """Compute the figures, draw the PDF and the XLSX, store them with their checksums.
 
+    A translation prints its source version's stored figures in its own language: nothing is
+    counted again, and it may be made after the report is final.
+
     Idempotent: a version already ready (or failed) is left as it is; a version redelivered
     after a lost worker is prepared again, and of two runs at once only the first to finish
     is kept (every write is conditional on the version still being in preparation). A version
     of a report made final meanwhile is refused. (`generated_at` is for the demo's past
     reports; the job always uses the present.)"""
     from reports import documents
-    from reports.figures import compute
+    from reports.figures import localise, neutral
 
-    version = ReportVersion.objects.select_related("report", "requested_by").get(pk=version_id)
+    version = ReportVersion.objects.select_related("report", "requested_by", "translation_of").get(
+        pk=version_id
+    )
     if version.status not in ACTIVE:
         return version.status
-    report = version.report
-    if report.status != ReportStatus.DRAFT:
+    report, source = version.report, version.translation_of
+    if report.status != ReportStatus.DRAFT and source is None:
         _fail(version_id, str(FINAL_MEANWHILE))
         return VersionStatus.FAILED
     ReportVersion.objects.filter(pk=version_id, status__in=ACTIVE).update(
         status=VersionStatus.RUNNING, percent=0, error="", updated_at=timezone.now()
     )
+    progress = _progress(version_id, version.language)
     stem = f"report-{report.pk}-v{version.number}-{version.language}"
     stored: list[str] = []
     try:
-        with translation.override(version.language):
-            figures = compute(
+        if source is None:
+            figures = neutral(
                 report.period_start,
                 report.period_end,
                 until=version.data_until,
-                progress=_progress(version_id),
+                progress=progress,
             )
-            _progress(version_id)(80, _("PDF"))
+        else:
+            figures = source.figures
+        with translation.override(version.language):
+            printed = localise(figures, version.language)
+            progress(80, _("PDF"))
             generated_at = timezone.localtime(generated_at or timezone.now())
-            pdf = documents.report_pdf(version, figures, generated_at)
-            _progress(version_id)(92, _("XLSX"))
-            xlsx = documents.report_xlsx(version, figures)
+            pdf = documents.report_pdf(version, printed, generated_at)
+            progress(92, _("XLSX"))
+            xlsx = documents.report_xlsx(version, printed)
         for field, content in ((version.pdf, pdf), (version.xlsx, xlsx)):
             name = field.field.generate_filename(version, f"{stem}.{field.field.name}")
             stored.append(field.storage.save(name, ContentFile(content)))
         with transaction.atomic():
             locked = Report.objects.select_for_update().get(pk=report.pk)
-            ready = locked.status == ReportStatus.DRAFT and ReportVersion.objects.filter(
+            open_to_it = locked.status == ReportStatus.DRAFT or source is not None
+            ready = open_to_it and ReportVersion.objects.filter(
                 pk=version_id, status__in=ACTIVE
             ).update(
                 status=VersionStatus.DONE,
@@ -235,9 +248,62 @@ def run_version(version_id: int, *, generated_at: datetime.datetime | None = Non
     if not ready:  # another run finished it first, or the report was made final meanwhile
         for name in stored:
             version.pdf.storage.delete(name)
-        if locked.status != ReportStatus.DRAFT:
+        if not open_to_it:
             _fail(version_id, str(FINAL_MEANWHILE))
     return str(ReportVersion.objects.values_list("status", flat=True).get(pk=version_id))
+
+
+def translation_source(report: Report) -> ReportVersion | None:
+    """The version a translation prints: the final one once the report is final, else the
+    latest ready version that is not itself a translation."""
+    if report.final_version_id is not None:
+        return report.final_version
+    return (
+        report.versions.filter(status=VersionStatus.DONE, translation_of__isnull=True)
+        .order_by("-number")
+        .first()
+    )
+
+
+def version_translate(*, report: Report, language: str, user: Any = None) -> ReportVersion:
+    """Queue a translation: the source version's figures printed in another language (the
+    state language and Russian both, for one final report). Nothing is counted again, so the
+    two files hold the same numbers; the translation is a version of its own, immutable once
+    ready, with its own checksums."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Unknown language.")})
+    source = translation_source(report)
+    if source is None:
+        raise ValidationError(_("Generate a version first: there is nothing to translate."))
+    if source.language == language:
+        raise ValidationError(
+            {
+                "language": _("Version %(number)s is in this language already.")
+                % {"number": source.number}
+            }
+        )
+    exists = _(
+        "Version %(number)s has a translation into this language already, or one is being prepared."
+    ) % {"number": source.number}
+    if source.translations.exclude(status=VersionStatus.FAILED).filter(language=language).exists():
+        raise ValidationError({"language": exists})
+    try:
+        with transaction.atomic():
+            number = (report.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+            version = ReportVersion.objects.create(
+                report=report,
+                number=number,
+                language=language,
+                data_until=source.data_until,
+                translation_of=source,
+                requested_by=user,
+            )
+    except IntegrityError as error:
+        raise ValidationError(
+            _("A version of this report is being prepared: wait until it is ready.")
+        ) from error
+    transaction.on_commit(lambda: _enqueue(version.pk))
+    return version
 
 
 # -- the report's status -----------------------------------------------------------------
@@ -250,7 +316,11 @@ def report_finalise(*, report: Report, user: Any) -> Report:
         raise ValidationError(
             _("A version of this report is being prepared: wait until it is ready.")
         )
-    version = report.versions.filter(status=VersionStatus.DONE).order_by("-number").first()
+    version = (
+        report.versions.filter(status=VersionStatus.DONE, translation_of__isnull=True)
+        .order_by("-number")
+        .first()
+    )
     if version is None:
         raise ValidationError(_("Generate a version first: there is nothing to make final."))
     if version.data_until < report.period_end:

@@ -60,6 +60,9 @@ def report_list(request: HttpRequest) -> HttpResponse:
             (v for v in report.versions.all() if v.status == VersionStatus.DONE),
             key=lambda v: -v.number,
         )
+        numbers: dict[int | None, int] = {v.pk: v.number for v in report.versions.all()}
+        for version in versions:  # a translation names its source, read from the prefetch
+            version.source_number = numbers.get(version.translation_of_id)  # type: ignore[attr-defined]
         preparing = any(
             v.status in (VersionStatus.QUEUED, VersionStatus.RUNNING) for v in report.versions.all()
         )

@@ -311,6 +311,9 @@ def test_demo_has_the_h1_report_published_and_a_draft_h2_the_analyst_sees(client
     assert h1.status == ReportStatus.PUBLISHED  # the demo runs after 25 July 2026
     assert h1.final_version.status == VersionStatus.DONE
     assert h1.final_version.data_until == datetime.date(2026, 6, 30)
+    kazakh = h1.final_version.translations.get()  # the final report in the state language too
+    assert (kazakh.language, kazakh.status) == ("kk", VersionStatus.DONE)
+    assert kazakh.figures == h1.final_version.figures
     year, half = (today.year, 1 if today.month <= 6 else 2)
     draft = Report.objects.get(kind="half_year", year=year, half=half)
     assert draft.status == ReportStatus.DRAFT
@@ -320,9 +323,11 @@ def test_demo_has_the_h1_report_published_and_a_draft_h2_the_analyst_sees(client
     page = client.get(reverse("reports:list")).content.decode()
     assert str(h1) in page and str(draft) in page
     assert reverse("reports:version_file", args=[h1.final_version.pk, "pdf"]) in page
+    assert reverse("reports:version_file", args=[kazakh.pk, "pdf"]) in page
     assert len(h1.final_version.pdf_sha256) == 64
     assert client.get(reverse("reports:dashboard")).status_code == 200
     answers = SurveyResponse.objects.count()
     call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert SurveyResponse.objects.count() == answers  # idempotent
+    assert h1.versions.count() == 2
     assert Report.objects.filter(kind="half_year").count() == (year - 2026) * 2 + half

@@ -267,6 +267,34 @@ def test_officers_create_and_generate_reports_in_the_admin(
     assert (version.status, version.language) == (VersionStatus.DONE, "kk")
     page = client.get(reverse("admin:reports_report_change", args=[report.pk]))
     assert reverse("reports:version_file", args=[version.pk, "pdf"]) in page.content.decode()
+    # Its figures printed in Russian too, by the translate action: a second version.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("admin:reports_report_changelist"),
+            {
+                "action": "translate",
+                "_selected_action": [report.pk],
+                "apply": "1",
+                "language": "ru",
+            },
+        )
+    russian = ReportVersion.objects.get(report=report, language="ru")
+    assert (russian.status, russian.translation_of, russian.figures) == (
+        VersionStatus.DONE,
+        version,
+        version.figures,
+    )
+    client.force_login(analyst())
+    listed = client.get(reverse("reports:list")).content.decode()
+    assert "translation of version 1" in listed
+    api = APIClient()
+    api.force_authenticate(analyst(username="analyst.api"))
+    rows = api.get("/api/report-versions/", {"report": report.pk}).json()["results"]
+    assert {(row["number"], row["translation_of"]) for row in rows} == {
+        (1, None),
+        (2, version.pk),
+    }
+    client.force_login(officer(username="officer.second"))
     # A report whose period is still running cannot be made final.
     answer = client.post(
         reverse("admin:reports_report_changelist"),

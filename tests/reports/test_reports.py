@@ -399,3 +399,59 @@ def test_a_failed_job_is_recorded_and_frees_the_report(half_year, monkeypatch):
     monkeypatch.undo()
     again = services.version_start(report=report, language="ru", on=D(2026, 10, 1))
     assert again.number == 2
+
+
+def test_a_final_report_is_printed_in_kazakh_from_its_own_figures(
+    half_year, django_capture_on_commit_callbacks
+):
+    """The state language and Russian both: a translation prints the final version's stored
+    figures in Kazakh. Nothing is counted again, so a payment changed after the report was
+    made final does not reach it; labels and the catalogue's names are in Kazakh."""
+    from budget.models import Payment
+
+    report = services.report_for_half(2026, 2)
+    user = officer()
+    with pytest.raises(ValidationError, match="nothing to translate"):
+        services.version_translate(report=report, language="kk", user=user)
+    final = generate(report, "ru", D(2027, 1, 5), django_capture_on_commit_callbacks)
+    services.report_finalise(report=report, user=user)
+    report.refresh_from_db()
+    # The version stores its labels in their source text and prints them in its language.
+    assert {row["reason"] for row in final.figures["control"]["withheld"]} >= {
+        "Inpatient hospital stay (health registry)"
+    }
+    russian, _pages = pdf_text(final)
+    assert "Есиль" in russian and "Стационарное лечение (реестр здравоохранения)" in russian
+
+    Payment.objects.update(amount_kzt=99_999)  # after the report was made final
+    with pytest.raises(ValidationError, match="in this language already"):
+        services.version_translate(report=report, language="ru", user=user)
+    with django_capture_on_commit_callbacks(execute=True):
+        kazakh = services.version_translate(report=report, language="kk", user=user)
+    kazakh.refresh_from_db()
+    assert kazakh.status == VersionStatus.DONE, kazakh.error
+    assert (kazakh.number, kazakh.translation_of, kazakh.data_until) == (2, final, final.data_until)
+    assert kazakh.figures == final.figures
+    assert kazakh.pdf_sha256 != final.pdf_sha256
+    text, _pages = pdf_text(kazakh)
+    assert "Арнаулы әлеуметтік қызметтерді алушылар" in text
+    assert "Есіл" in text and "Стационарлық емдеу (денсаулық сақтау тізілімі)" in text
+    assert "36 988" in text and "99 999" not in text
+    assert kazakh.figures["services"]["catalogue"]
+    for row in kazakh.figures["services"]["catalogue"]:
+        assert row["names"]["kk"] in text
+    with kazakh.xlsx.open("rb") as handle:
+        book = load_workbook(io.BytesIO(handle.read()))
+    paid = [
+        r
+        for r in book.worksheets[2].iter_rows(values_only=True)
+        if r and r[1:5] == (120_000, 100_000, 36988, 36988)
+    ]
+    assert paid, "the Kazakh XLSX holds the final figures"
+    report.refresh_from_db()
+    assert report.final_version == final  # the translation does not replace the final version
+
+    with pytest.raises(ValidationError, match="translation into this language already"):
+        services.version_translate(report=report, language="kk", user=user)
+    with pytest.raises(ValidationError, match="can no longer change"):
+        services.version_start(report=report, language="kk", on=D(2027, 1, 6))
