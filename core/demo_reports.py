@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import random
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -52,11 +53,22 @@ def load_survey(*, today: datetime.date, officer: User) -> int:
     return answered
 
 
+def _generate(report: Any, generated: datetime.datetime, **fields: Any) -> None:
+    """A version made as if on the day `generated` (the job run here, not queued)."""
+    from reports import services
+    from reports.models import ReportVersion
+
+    number = max((v.number for v in report.versions.all()), default=0) + 1
+    version = ReportVersion.objects.create(report=report, number=number, **fields)
+    services.run_version(version.pk, generated_at=generated)
+    ReportVersion.objects.filter(pk=version.pk).update(created_at=generated)
+
+
 def load_reports(*, today: datetime.date, officer: User) -> int:
     """Every half-year of the pilot so far: a finished one final, delivered on the 20th day and
     published on time; the running one a draft with data up to yesterday. Idempotent."""
     from reports import services
-    from reports.models import ReportStatus, ReportVersion, VersionStatus
+    from reports.models import ReportStatus, VersionStatus
     from reports.periods import PILOT_START, half_year_bounds, half_years
 
     made = 0
@@ -67,15 +79,13 @@ def load_reports(*, today: datetime.date, officer: User) -> int:
         if not report.versions.filter(status=VersionStatus.DONE).exists():
             until = min(end, today - datetime.timedelta(days=1))
             generated = _at(end + datetime.timedelta(days=2)) if finished else timezone.now()
-            version = ReportVersion.objects.create(
-                report=report,
-                number=1,
+            _generate(
+                report,
+                generated,
                 language=settings.LANGUAGE_CODE,
                 data_until=until,
                 requested_by=officer,
             )
-            services.run_version(version.pk, generated_at=generated)
-            ReportVersion.objects.filter(pk=version.pk).update(created_at=generated)
             made += 1
         if finished and report.status == ReportStatus.DRAFT:
             services.report_finalise(report=report, user=officer)
@@ -96,15 +106,13 @@ def load_reports(*, today: datetime.date, officer: User) -> int:
             # the final report in the state language too: its figures printed in Kazakh
             assert report.final_due is not None
             generated = _at(report.final_due - datetime.timedelta(days=1), hour=15)
-            translation = ReportVersion.objects.create(
-                report=report,
-                number=max(v.number for v in report.versions.all()) + 1,
+            _generate(
+                report,
+                generated,
                 language="kk",
                 data_until=final.data_until,
                 translation_of=final,
                 requested_by=officer,
             )
-            services.run_version(translation.pk, generated_at=generated)
-            ReportVersion.objects.filter(pk=translation.pk).update(created_at=generated)
             made += 1
     return made

@@ -107,16 +107,15 @@ def version_start(
     until = min(report.period_end, today - datetime.timedelta(days=1))
     if until < report.period_start:
         raise ValidationError(_("The period has not started yet: there are no data to report."))
+    return _queue(report=report, language=language, data_until=until, requested_by=user)
+
+
+def _queue(*, report: Report, **fields: Any) -> ReportVersion:
+    """A new version, numbered after the report's last, queued once the transaction commits."""
     try:
         with transaction.atomic():
             number = (report.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-            version = ReportVersion.objects.create(
-                report=report,
-                number=number,
-                language=language,
-                data_until=until,
-                requested_by=user,
-            )
+            version = ReportVersion.objects.create(report=report, number=number, **fields)
     except IntegrityError as error:
         raise ValidationError(
             _("A version of this report is being prepared: wait until it is ready.")
@@ -287,23 +286,13 @@ def version_translate(*, report: Report, language: str, user: Any = None) -> Rep
     ) % {"number": source.number}
     if source.translations.exclude(status=VersionStatus.FAILED).filter(language=language).exists():
         raise ValidationError({"language": exists})
-    try:
-        with transaction.atomic():
-            number = (report.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-            version = ReportVersion.objects.create(
-                report=report,
-                number=number,
-                language=language,
-                data_until=source.data_until,
-                translation_of=source,
-                requested_by=user,
-            )
-    except IntegrityError as error:
-        raise ValidationError(
-            _("A version of this report is being prepared: wait until it is ready.")
-        ) from error
-    transaction.on_commit(lambda: _enqueue(version.pk))
-    return version
+    return _queue(
+        report=report,
+        language=language,
+        data_until=source.data_until,
+        translation_of=source,
+        requested_by=user,
+    )
 
 
 # -- the report's status -----------------------------------------------------------------
