@@ -643,6 +643,14 @@ def load_invoices(*, today: datetime.date, officer: User) -> int:
     return Invoice.objects.count()
 
 
+# The demo's few hundred children cost up to about 40 M ₸ a month (the city's 3 550 would
+# cost some 630 M): a plan of that size, obligations from June and payments from July, and an
+# allocation for the pilot's seven months with a reserve — so the budget page and the
+# analysts' spending chart compare like with like.
+DEMO_PLAN_MONTH_KZT = 45_000_000
+DEMO_ALLOCATION_KZT = 350_000_000
+
+
 def _load_budget(year: int) -> None:
     """The year's allocation, a financing plan for the pilot's months, and base components."""
     from budget.models import BaseComponent, BudgetYear, PlanMonth
@@ -650,7 +658,7 @@ def _load_budget(year: int) -> None:
     budget, created = BudgetYear.objects.get_or_create(
         year=year,
         defaults={
-            "allocation_kzt": 2_400_000_000,
+            "allocation_kzt": DEMO_ALLOCATION_KZT,
             "act": "Решение маслихата г. Астаны о бюджете на 2026 год (демо)",
         },
     )
@@ -659,8 +667,8 @@ def _load_budget(year: int) -> None:
             PlanMonth(
                 budget_year=budget,
                 month=month,
-                obligations_kzt=0 if month < 6 else 330_000_000,
-                payments_kzt=0 if month < 7 else 330_000_000,
+                obligations_kzt=0 if month < 6 else DEMO_PLAN_MONTH_KZT,
+                payments_kzt=0 if month < 7 else DEMO_PLAN_MONTH_KZT,
             )
             for month in range(1, 13)
         )

@@ -303,6 +303,18 @@ def test_demo_months_are_billed_the_older_ones_paid_and_the_last_checked(demo):
     assert sum(line.amount_kzt for line in paid.lines.all()) == paid.amount_kzt
 
 
+def test_demo_budget_plan_is_of_the_demos_size(demo):
+    """The plan compares like with like: no month over it, the busiest month near it."""
+    from budget.services import year_figures
+
+    months = year_figures(2026)
+    for month in months:
+        assert month.approved_kzt <= month.plan_obligations_kzt
+        assert month.paid_kzt <= month.plan_payments_kzt
+    busiest = max(months, key=lambda month: month.approved_kzt)
+    assert busiest.approved_kzt * 2 > busiest.plan_obligations_kzt
+
+
 def test_demo_has_the_h1_report_published_and_a_draft_h2_the_analyst_sees(client, demo):
     from reports.models import Report, ReportStatus, SurveyResponse, VersionStatus
 
