@@ -482,7 +482,12 @@ class Computation:
             "paid": sum(paid.values()),
             "by_month": by_month,
             "by_code": [
-                {"code": code.code, "name": code.name, "paid": paid_by_code[pk]}
+                {
+                    "code": code.code,
+                    "name": code.name,
+                    "names": names(code),
+                    "paid": paid_by_code[pk],
+                }
                 for pk, code in codes.items()
             ],
             "by_provider": by_provider,
@@ -566,11 +571,7 @@ class Computation:
                 {
                     "code": code,
                     "name": service.name,
-                    # in every language, so that stored figures print in any (see `localise`)
-                    "names": {
-                        language: getattr(service, f"name_{language}", "") or service.name_ru
-                        for language, _language_name in django_settings.LANGUAGES
-                    },
+                    "names": names(service),
                     "kind": str(service.get_kind_display()),
                     "given": city[code],
                 }
@@ -918,6 +919,19 @@ def compute(
     return Computation(Scope(start, end, until, provider_id)).run(progress)
 
 
+def names(row: Any) -> dict[str, str]:
+    """A catalogue row's name in every language (`name_ru`, `name_kk`, …), so that stored
+    figures print in any language (see `localise`)."""
+    return {
+        language: getattr(row, f"name_{language}", "") or row.name_ru
+        for language, _language_name in django_settings.LANGUAGES
+    }
+
+
+# Stored figures whose labels are in their source text carry this mark: figures stored before
+# (labels already in one language) are not translated.
+NEUTRAL = ("labels", "source")
+
 # The keys whose values are labels of the portal's enumerations (translated texts), in the
 # figures and their rows; a list under such a key may mix labels and counts ("kinds").
 LABEL_KEYS = frozenset(
@@ -935,7 +949,12 @@ def neutral(
     """The figures as a version stores them: labels in their source text (computed with no
     language active), so that the same figures print in any language with `localise`."""
     with translation.override(None):
-        return compute(start, end, until=until, progress=progress)
+        figures = compute(start, end, until=until, progress=progress)
+    return {**figures, NEUTRAL[0]: NEUTRAL[1]}
+
+
+def is_neutral(figures: dict[str, Any]) -> bool:
+    return figures.get(NEUTRAL[0]) == NEUTRAL[1]
 
 
 def localise(figures: dict[str, Any], language: str) -> dict[str, Any]:

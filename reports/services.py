@@ -269,11 +269,21 @@ def version_translate(*, report: Report, language: str, user: Any = None) -> Rep
     state language and Russian both, for one final report). Nothing is counted again, so the
     two files hold the same numbers; the translation is a version of its own, immutable once
     ready, with its own checksums."""
+    from reports.figures import is_neutral
+
     if language not in dict(settings.LANGUAGES):
         raise ValidationError({"language": _("Unknown language.")})
     source = translation_source(report)
     if source is None:
         raise ValidationError(_("Generate a version first: there is nothing to translate."))
+    if not is_neutral(source.figures):
+        raise ValidationError(
+            _(
+                "Version %(number)s was made before reports could be translated: its labels "
+                "are in its own language. Generate the version again to translate it."
+            )
+            % {"number": source.number}
+        )
     if source.language == language:
         raise ValidationError(
             {
@@ -284,15 +294,23 @@ def version_translate(*, report: Report, language: str, user: Any = None) -> Rep
     exists = _(
         "Version %(number)s has a translation into this language already, or one is being prepared."
     ) % {"number": source.number}
-    if source.translations.exclude(status=VersionStatus.FAILED).filter(language=language).exists():
+    translated = source.translations.exclude(status=VersionStatus.FAILED).filter(language=language)
+    if translated.exists():
         raise ValidationError({"language": exists})
-    return _queue(
-        report=report,
-        language=language,
-        data_until=source.data_until,
-        translation_of=source,
-        requested_by=user,
-    )
+    try:
+        return _queue(
+            report=report,
+            language=language,
+            data_until=source.data_until,
+            translation_of=source,
+            requested_by=user,
+        )
+    except ValidationError:
+        # refused by a constraint: another version is being prepared, or the same translation
+        # was asked for at the same moment
+        if translated.exists():
+            raise ValidationError({"language": exists}) from None
+        raise
 
 
 # -- the report's status -----------------------------------------------------------------

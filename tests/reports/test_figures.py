@@ -89,7 +89,10 @@ def test_budget_allocated_and_spent(figures, half_year):
     assert list(months) == ["2026-07", "2026-08", "2026-09"]
     assert months["2026-07"]["approved"] == total and months["2026-07"]["paid"] == 0
     assert months["2026-08"]["paid"] == total
-    assert b["by_code"] == [{"code": "159", "name": "Other services and works", "paid": total}]
+    assert [(row["code"], row["name"], row["paid"]) for row in b["by_code"]] == [
+        ("159", "Other services and works", total)
+    ]
+    assert b["by_code"][0]["names"]["kk"] == "Басқа да қызметтер мен жұмыстарға ақы төлеу"
     assert b["by_provider"] == [
         {
             "provider": "Центр А",
@@ -349,3 +352,26 @@ def test_complementary_suppression(counts, total, expected):
     if expected == ["×", "< 5", 7]:
         expected = [10, "< 5", "×"]
     assert suppression.small_row(counts, total) == expected
+
+
+@pytest.mark.parametrize("language", ["ru", "kk", "en"])
+def test_stored_figures_print_as_if_counted_in_the_language(five_answers, language):
+    """A version stores its figures with labels in their source text; localised, they are
+    exactly what counting in the language gives — every label, the catalogue's and the
+    expense codes' names, the questions — so a translation prints what a version counted in
+    that language would."""
+    from django.utils import translation
+
+    from reports.figures import is_neutral, localise, neutral
+
+    stored = neutral(D(2026, 7, 1), D(2026, 12, 31))
+    assert is_neutral(stored)
+    kinds = {row["kind"] for row in stored["control"]["findings"]}
+    assert "A week below the minimum frequency" in kinds  # the source text, in no language
+    with translation.override(language):
+        counted = compute(D(2026, 7, 1), D(2026, 12, 31))
+    printed = localise(stored, language)
+    printed.pop("labels")
+    assert printed == counted
+    assert counted["evaluation"]["satisfaction"]["questions"][0]["mean"] is not None
+    assert counted["budget"]["by_code"] and counted["services"]["catalogue"]

@@ -437,9 +437,10 @@ def test_a_final_report_is_printed_in_kazakh_from_its_own_figures(
     assert "Арнаулы әлеуметтік қызметтерді алушылар" in text
     assert "Есіл" in text and "Стационарлық емдеу (денсаулық сақтау тізілімі)" in text
     assert "36 988" in text and "99 999" not in text
-    assert kazakh.figures["services"]["catalogue"]
-    for row in kazakh.figures["services"]["catalogue"]:
+    assert kazakh.figures["services"]["catalogue"] and kazakh.figures["budget"]["by_code"]
+    for row in kazakh.figures["services"]["catalogue"] + kazakh.figures["budget"]["by_code"]:
         assert row["names"]["kk"] in text
+        assert row["names"]["ru"] == row["names"]["kk"] or row["names"]["ru"] not in text
     with kazakh.xlsx.open("rb") as handle:
         book = load_workbook(io.BytesIO(handle.read()))
     paid = [
@@ -455,3 +456,40 @@ def test_a_final_report_is_printed_in_kazakh_from_its_own_figures(
         services.version_translate(report=report, language="kk", user=user)
     with pytest.raises(ValidationError, match="can no longer change"):
         services.version_start(report=report, language="kk", on=D(2027, 1, 6))
+
+
+def test_a_draft_is_translated_from_its_latest_counted_version_which_alone_is_made_final(
+    half_year, django_capture_on_commit_callbacks
+):
+    report = services.report_for_half(2026, 2)
+    user = officer()
+    counted = generate(report, "ru", D(2027, 1, 5), django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        kazakh = services.version_translate(report=report, language="kk", user=user)
+    kazakh.refresh_from_db()
+    assert (kazakh.status, kazakh.translation_of) == (VersionStatus.DONE, counted)
+    # A translation is never the source of another: Russian is the counted version's language.
+    with pytest.raises(ValidationError, match="in this language already"):
+        services.version_translate(report=report, language="ru", user=user)
+    # The newest ready version is the translation, but the counted one is made final.
+    services.report_finalise(report=report, user=user)
+    report.refresh_from_db()
+    assert report.final_version == counted
+    with django_capture_on_commit_callbacks(execute=True):
+        english = services.version_translate(report=report, language="en", user=user)
+    english.refresh_from_db()
+    assert (english.number, english.translation_of, english.status) == (3, counted, "done")
+
+
+def test_a_version_stored_before_translations_is_not_translated(
+    half_year, django_capture_on_commit_callbacks
+):
+    """Its labels are in its own language already: a "Kazakh" copy would print them in Russian."""
+    report = services.report_for_half(2026, 2)
+    old = generate(report, "ru", D(2026, 10, 1), django_capture_on_commit_callbacks)
+    figures = dict(old.figures)
+    figures.pop("labels")
+    ReportVersion.objects.filter(pk=old.pk).update(figures=figures)
+    with pytest.raises(ValidationError, match="made before reports could be translated"):
+        services.version_translate(report=report, language="kk", user=officer())
+    assert not ReportVersion.objects.filter(translation_of=old).exists()
