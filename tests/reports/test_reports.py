@@ -29,6 +29,26 @@ def pdf_text(version):
     return re.sub(r"[\s\u00a0\u202f]+", " ", text), len(reader.pages)
 
 
+def pages_running_off(version):
+    """The pages where some text starts right of the right margin (13 mm): a table too wide
+    for A4, its last columns cut off on paper (the text is still in the file)."""
+    with version.pdf.open("rb") as handle:
+        reader = PdfReader(io.BytesIO(handle.read()))
+    pages = []
+    for number, page in enumerate(reader.pages, 1):
+        limit = float(page.mediabox.width) - 13 * 72 / 25.4
+        starts: list[float] = []
+
+        def shown(operator, _args, cm, tm, starts=starts):
+            if operator in (b"Tj", b"TJ"):
+                starts.append(tm[4] * cm[0] + tm[5] * cm[2] + cm[4])
+
+        page.extract_text(visitor_operand_before=shown)
+        if starts and max(starts) > limit:
+            pages.append(number)
+    return pages
+
+
 def generate(report, language, on, django_capture_on_commit_callbacks, user=None):
     with django_capture_on_commit_callbacks(execute=True):
         version = services.version_start(report=report, language=language, on=on, user=user)
@@ -75,6 +95,7 @@ def test_the_pdf_holds_the_period_the_sections_and_the_totals(
     assert "36 988" in text  # paid in the period, ₸
     assert "4 997" in text  # withheld for the hospital stay
     assert "Асель Нурланова" in text
+    assert pages_running_off(version) == []
     for enrolment in half_year["enrolments"]:  # no child can be found in it
         assert enrolment.child.iin not in text and enrolment.child.last_name not in text
     with version.pdf.open("rb") as handle:
@@ -437,6 +458,7 @@ def test_a_final_report_is_printed_in_kazakh_from_its_own_figures(
     assert "Арнаулы әлеуметтік қызметтерді алушылар" in text
     assert "Есіл" in text and "Стационарлық емдеу (денсаулық сақтау тізілімі)" in text
     assert "36 988" in text and "99 999" not in text
+    assert pages_running_off(kazakh) == []
     assert kazakh.figures["services"]["catalogue"] and kazakh.figures["budget"]["by_code"]
     for row in kazakh.figures["services"]["catalogue"] + kazakh.figures["budget"]["by_code"]:
         assert row["names"]["kk"] in text
