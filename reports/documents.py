@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from reports import charts
 from reports.models import Report, ReportKind, ReportVersion
+from reports.suppression import HIDDEN
 from services.journal import FONTS
 
 
@@ -28,6 +29,11 @@ def period_label(report: Report) -> str:
 
 def _number(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def _withheld(value: Any) -> float | str:
+    """A figure the report does not publish is "×", as in the PDF."""
+    return HIDDEN if value is None else float(value)
 
 
 def _text(cell: Any) -> Any:
@@ -153,8 +159,8 @@ def report_xlsx(version: ReportVersion, figures: dict[str, Any]) -> bytes:
                 _("Total"),
                 row["headcount"],
                 _number(row["fte"]),
-                _number(row["required"]),
-                _number(row["shortfall"]),
+                _withheld(row["required"]),
+                _withheld(row["shortfall"]),
             ]
             for row in s["by_provider"]
         ]
@@ -164,8 +170,8 @@ def report_xlsx(version: ReportVersion, figures: dict[str, Any]) -> bytes:
                 line["position"],
                 line["headcount"],
                 _number(line["fte"]),
-                _number(line["required"]),
-                _number(line["shortfall"]),
+                _withheld(line["required"]),
+                _withheld(line["shortfall"]),
             ]
             for row in s["by_provider"]
             for line in row["positions"]

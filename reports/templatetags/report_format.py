@@ -1,10 +1,13 @@
-"""How report figures print: whole numbers grouped by thousands, "< 5" as it is, none as "—"."""
+"""How report figures print: whole numbers grouped by thousands, "< 5" as it is, none as "—",
+a figure withheld from publication as "×"."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import template
+
+from reports.suppression import HIDDEN
 
 register = template.Library()
 
@@ -23,3 +26,10 @@ def cell(value: Any) -> str:
 @register.filter
 def percent(value: Any) -> str:
     return "—" if value is None else f"{value}\u00a0%"
+
+
+@register.filter
+def withheld(value: Any) -> str:
+    """A figure the report does not publish (stored as none), such as a staffing norm that
+    would tell a diagnosis: printed "×" as the cells hidden by suppression are."""
+    return HIDDEN if value is None else cell(value)

@@ -96,6 +96,7 @@ def test_the_pdf_holds_the_period_the_sections_and_the_totals(
     assert "4 997" in text  # withheld for the hospital stay
     assert "Асель Нурланова" in text
     assert pages_running_off(version) == []
+    assert "None" not in text  # a figure withheld (a norm telling a diagnosis) prints "×"
     for enrolment in half_year["enrolments"]:  # no child can be found in it
         assert enrolment.child.iin not in text and enrolment.child.last_name not in text
     with version.pdf.open("rb") as handle:
@@ -118,6 +119,9 @@ def test_the_xlsx_holds_the_same_totals(half_year, django_capture_on_commit_call
     assert recipients[3][:2] == ("Total", "< 5")  # three children: suppressed in the file too
     control = [r for r in book["Control"].iter_rows(values_only=True) if r and r[0] == "Total"]
     assert control[-1][2:4] == (1, 4997)
+    staff = list(book["Key staff"].iter_rows(values_only=True))
+    assert ("Центр А", "Total") in {row[:2] for row in staff}
+    assert all(row[4] == "×" for row in staff[1:] if row[1] == "Total")  # fewer than 5 children
     # The figures stored with the version are the published ones.
     assert version.figures["recipients"]["total"] == "< 5"
 
