@@ -42,6 +42,25 @@ def _number(cell: Any) -> float | None:
     return float(cell)
 
 
+def _nothing_to_draw(axes: Any, *, months: bool) -> None:
+    """A chart whose figures are all zero or empty says so, rather than draw bare axes (a
+    horizontal chart of no findings would show a meaningless scale around 0)."""
+    axes.text(
+        0.5,
+        0.5,
+        _("Nothing to draw for the period."),
+        ha="center",
+        va="center",
+        transform=axes.transAxes,
+        fontsize=9,
+        color="#555555",
+        gid="nothing-to-draw",
+    )
+    axes.set_yticks([])  # a scale of nothing
+    if not months:
+        axes.set_xticks([])
+
+
 def _bars(
     labels: Sequence[str],
     series: Sequence[tuple[str, Sequence[Any]]],
@@ -54,7 +73,7 @@ def _bars(
     axes = figure.add_subplot()
     count = max(1, len(series))
     width = 0.8 / count
-    hidden = False
+    hidden = drawn = False
     for index, (name, values) in enumerate(series):
         numbers = [_number(v) for v in values]
         hidden = hidden or any(
@@ -62,6 +81,7 @@ def _bars(
         )
         positions = [i + (index - (count - 1) / 2) * width for i in range(len(labels))]
         heights = [n or 0 for n in numbers]
+        drawn = drawn or any(heights)
         if horizontal:
             axes.barh(positions, heights, height=width, label=name, color=COLOURS[index % 5])
         else:
@@ -77,7 +97,9 @@ def _bars(
     axes.tick_params(labelsize=8)
     axes.set_title(title, fontsize=10)
     axes.spines[["top", "right"]].set_visible(False)
-    if count > 1:
+    if not drawn and not hidden:
+        _nothing_to_draw(axes, months=not horizontal)
+    elif count > 1:
         axes.legend(
             fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=count
         )
@@ -99,6 +121,8 @@ def _line(labels: Sequence[str], values: Sequence[Any], *, title: str, unit: str
     axes.tick_params(labelsize=8)
     axes.set_title(title, fontsize=10)
     axes.spines[["top", "right"]].set_visible(False)
+    if not shown:
+        _nothing_to_draw(axes, months=True)
     return _svg(figure)
 
 
@@ -153,8 +177,8 @@ def frequency_chart(figures: dict[str, Any]) -> str:
 def findings_chart(figures: dict[str, Any]) -> str:
     rows = figures["control"]["findings"]
     return _bars(
-        [row["kind"] for row in rows] or [_("none")],
-        [(_("Findings"), [row["total"] for row in rows] or [0])],
+        [row["kind"] for row in rows],
+        [(_("Findings"), [row["total"] for row in rows])],
         title=_("Reconciliation findings, by kind"),
         unit=_("findings"),
         horizontal=True,

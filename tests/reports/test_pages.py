@@ -10,7 +10,7 @@ from django.urls.exceptions import NoReverseMatch
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from reports import services
+from reports import charts, services
 from reports.models import (
     Channel,
     Report,
@@ -75,6 +75,13 @@ def test_the_dashboard_shows_suppressed_aggregates_and_charts(client, half_year,
     chart = client.get(reverse("reports:chart", args=["spending"]), {"period": "2026-H2"})
     assert chart.status_code == 200 and chart["Content-Type"] == "image/svg+xml"
     assert chart.content.startswith(b"<?xml") and b"<svg" in chart.content
+    assert b'id="nothing-to-draw"' not in chart.content  # approved and paid in August
+    # A period with nothing to draw says so rather than show bare axes (H1: no plan, no
+    # whole child-week; a finding of 29 June, drawn).
+    for name, empty in (("spending", True), ("frequency", True), ("findings", False)):
+        chart = client.get(reverse("reports:chart", args=[name]), {"period": "2026-H1"})
+        assert (b'id="nothing-to-draw"' in chart.content) is empty, name
+    assert 'id="nothing-to-draw"' in charts.findings_chart({"control": {"findings": []}})
     one = client.get(
         reverse("reports:dashboard"), {"period": "2026-H2", "provider": half_year["b"].pk}
     )
