@@ -536,6 +536,10 @@ def load_demo() -> dict[str, int]:
 
     # After the children: the schedules and visits need their enrolments (idempotent too).
     visits = load_visits(today=timezone.localdate(), officer=officer)
+    from core.demo_registries import load_registries
+
+    # Before the bills: they withhold the days the registries show (rules 8–11).
+    registry_rows = load_registries(today=timezone.localdate(), officer=officer)
     invoices = load_invoices(today=timezone.localdate(), officer=officer)
     findings = load_findings(today=timezone.localdate(), officer=officer)
     from core.demo_reports import load_reports, load_survey
@@ -547,6 +551,7 @@ def load_demo() -> dict[str, int]:
         "users": len(users),
         "children_created": children,
         **visits,
+        "registry_rows": registry_rows,
         "invoices": invoices,
         "findings": findings,
         "survey_answers": answers,

@@ -343,3 +343,25 @@ def test_demo_has_the_h1_report_published_and_a_draft_h2_the_analyst_sees(client
     assert SurveyResponse.objects.count() == answers  # idempotent
     assert h1.versions.count() == 2
     assert Report.objects.filter(kind="half_year").count() == (year - 2026) * 2 + half
+
+
+def test_demo_registries_withhold_days_that_bills_findings_and_reports_show(demo):
+    """A hospital stay, a sanatorium stay, a КППК period and a family that moved away: the
+    bills withhold those days (rules 8–11), the reconciliation finds them, the reports count
+    what was withheld."""
+    from monitoring.models import HealthStay
+    from reconciliation.models import Finding
+    from reports.figures import compute
+    from reports.periods import PILOT_START
+    from tariffs.models import InvoiceExclusion
+
+    paid = set(
+        InvoiceExclusion.objects.filter(invoice__status="paid").values_list("reason", flat=True)
+    )
+    assert {"HOSPITAL", "SANATORIUM", "EDUCATION_CORRECTION"} <= paid
+    assert InvoiceExclusion.objects.filter(reason="NOT_RESIDENT").exists()
+    assert HealthStay.objects.filter(kind="hospital").count() == 2
+    assert Finding.objects.filter(kind__in=["hospital", "not_resident"]).exists()
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    control = compute(PILOT_START, yesterday)["control"]
+    assert control["withheld_amount"] > 0 and control["withheld_days"] >= 3

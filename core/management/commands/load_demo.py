@@ -23,6 +23,12 @@ class Command(BaseCommand):
                 f"{result.get('visits_cancelled', 0)} cancelled, "
                 f"{result.get('visits_planned', 0)} planned."
             )
+        if result.get("registry_rows"):
+            self.stdout.write(
+                f"Registries: {result['registry_rows']} rows (a hospital stay, a sanatorium stay, "
+                "a КППК period and a family that moved away; admin → Monitoring and reports): the "
+                "bills withhold those days."
+            )
         if result.get("invoices"):
             self.stdout.write(
                 f"Invoices: {result['invoices']} (every finished month billed: the earlier months "
