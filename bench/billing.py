@@ -62,6 +62,9 @@ VISITS_PER_SECOND = 10_000
 PEAK_MB = 400
 RECONCILE_SECONDS = 30.0
 REPORT_SECONDS = 30.0  # issue 7: the half-year monitoring report, PDF and XLSX included
+TRANSLATION_SECONDS = 15.0  # its translation: the stored figures printed again
+DASHBOARD_SECONDS = 10.0  # an analyst's first look at a half-year (then cached)
+DASHBOARD_CACHED_SECONDS = 0.5
 LINEAR = 12.0  # ten times the data may cost at most this many times as much ("linear")
 
 
@@ -587,7 +590,55 @@ def step_report() -> dict[str, Any]:
         pdf_kb=version.pdf.size // 1024,
         xlsx_kb=version.xlsx.size // 1024,
     )
+    result["translation"] = _timed(lambda: _translate(version))
+    period = f"{report.year}-H{report.half}"
+    result["dashboard"] = _timed(lambda: _dashboard(period))
+    result["dashboard_again"] = _timed(lambda: _dashboard(period))
     return result
+
+
+def _timed(action: Any) -> dict[str, Any]:
+    counter = QueryCounter()
+    with connection.execute_wrapper(counter):
+        started = time.perf_counter()
+        action()
+        seconds = time.perf_counter() - started
+    return {"seconds": seconds, "queries": counter.count}
+
+
+def _translate(version: Any) -> None:
+    """The final report in the other language: its stored figures printed again."""
+    from reports.models import ReportVersion, VersionStatus
+    from reports.services import run_version
+
+    translation = ReportVersion.objects.create(
+        report=version.report,
+        number=version.number + 1,
+        language="kk",
+        data_until=version.data_until,
+        translation_of=version,
+    )
+    if run_version(translation.pk) != VersionStatus.DONE:
+        raise SystemExit("the translation failed")
+
+
+def _dashboard(period: str) -> None:
+    """An analyst opens the dashboard of the half-year (the figures counted live, then cached
+    for five minutes)."""
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    from core.models import User
+    from core.roles import Role
+
+    analyst, created = User.objects.get_or_create(username="bench.analyst")
+    if created:
+        analyst.groups.add(Group.objects.get(name=Role.ANALYST))
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(analyst)
+    response = client.get("/reports/dashboard/", {"period": period})
+    if response.status_code != 200 or b"tile-children" not in response.content:
+        raise SystemExit(f"dashboard: HTTP {response.status_code}")
 
 
 def _run_step(*arguments: str) -> dict[str, Any]:
@@ -780,6 +831,20 @@ def report(run: Run, base: Run | None) -> None:
         f"{_n(run.dataset.visits / reported['seconds'])} visits/s",
         verdict,
     )
+    for key, what, target in (
+        ("translation", "the report translated into Kazakh (same figures)", TRANSLATION_SECONDS),
+        ("dashboard", "analysts' dashboard, the half-year, first load", DASHBOARD_SECONDS),
+        ("dashboard_again", "analysts' dashboard again (cached)", DASHBOARD_CACHED_SECONDS),
+    ):
+        timed = reported[key]
+        _row(
+            f"{what}{label}",
+            timed["seconds"],
+            timed["queries"],
+            reported["peak_mb"],
+            "",
+            _verdict(timed["seconds"], target, " s") if base is None else "",
+        )
 
 
 def main() -> int:
