@@ -25,7 +25,7 @@ class Command(BaseCommand):
             )
         if result.get("registry_rows"):
             self.stdout.write(
-                f"Registries: {result['registry_rows']} rows (a hospital stay, a sanatorium stay, "
+                f"Registries: {result['registry_rows']} rows (two hospital stays, a sanatorium stay, "
                 "a КППК period and a family that moved away; admin → Monitoring and reports): the "
                 "bills withhold those days."
             )
@@ -43,7 +43,8 @@ class Command(BaseCommand):
             )
         if result.get("reports"):
             self.stdout.write(
-                f"Reports: {result['reports']} generated: H1 2026 final, delivered and published; "
+                f"Reports: {result['reports']} versions generated: H1 2026 final (in Russian, with its "
+                "Kazakh translation), delivered and published; "
                 "the running half-year a draft (log in as analyst: /reports/ and "
                 "/reports/dashboard/). Questionnaire answers: "
                 f"{result.get('survey_answers', 0)} (admin → Monitoring reports)."
