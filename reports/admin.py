@@ -30,7 +30,7 @@ from reports.models import (
     SurveyResponse,
     VersionStatus,
 )
-from reports.periods import half_of
+from reports.periods import HALF_CHOICES, half_of
 
 
 class ReportCreateForm(forms.Form):
@@ -38,7 +38,7 @@ class ReportCreateForm(forms.Form):
     year = forms.IntegerField(label=_("year"), min_value=2026, max_value=2100, required=False)
     half = forms.TypedChoiceField(
         label=_("half-year"),
-        choices=[("", "—"), (1, _("first (January–June)")), (2, _("second (July–December)"))],
+        choices=[("", "—"), *HALF_CHOICES],
         coerce=int,
         required=False,
     )
@@ -310,7 +310,7 @@ class InvitationForm(forms.Form):
     year = forms.IntegerField(label=_("year"), min_value=2026, max_value=2100)
     half = forms.TypedChoiceField(
         label=_("half-year"),
-        choices=[(1, _("first (January–June)")), (2, _("second (July–December)"))],
+        choices=HALF_CHOICES,
         coerce=int,
     )
 

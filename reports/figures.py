@@ -583,7 +583,9 @@ class Computation:
     # -- double financing control ---------------------------------------------------------
     def control(self) -> dict[str, Any]:
         from reconciliation.models import Finding, FindingKind, FindingStatus
-        from tariffs.models import FROZEN, InvoiceAdjustment, InvoiceExclusion, Tariff
+        from tariffs.billing.facts import load_tariffs
+        from tariffs.billing.rules import tariff_on
+        from tariffs.models import FROZEN, InvoiceAdjustment, InvoiceExclusion
 
         findings = (
             self._by_provider(
@@ -603,16 +605,7 @@ class Computation:
                 continue
             cells = small_row([table[kind.value][s] for s in statuses], total)
             by_kind.append({"kind": str(kind.label), "total": small(total), "statuses": cells})
-        tariffs = list(
-            Tariff.objects.values_list("setting", "valid_from", "valid_to", "amount_kzt")
-        )
-
-        def tariff(setting: str, day: datetime.date) -> int:
-            for s, start, end, amount in tariffs:
-                if s == setting and start <= day and (end is None or day <= end):
-                    return amount
-            return 0
-
+        tariffs = load_tariffs()  # the billing rules' own table of the tariff of the day
         frozen = self.invoices().filter(status__in=FROZEN)
         withheld: dict[str, set[tuple[str, datetime.date, str]]] = defaultdict(set)
         for reason, iin, day, setting in InvoiceExclusion.objects.filter(
@@ -629,7 +622,7 @@ class Computation:
                     "reason": str(label),
                     "children": small(len({iin for iin, _d, _s in service_days})),
                     "service_days": len(service_days),
-                    "amount": sum(tariff(s, d) for _i, d, s in service_days),
+                    "amount": sum(tariff_on(tariffs, s, d) or 0 for _i, d, s in service_days),
                 }
             )
         # Found after approval: withheld by a negative adjustment on a later invoice (§6).
@@ -944,12 +937,14 @@ def neutral(
     end: datetime.date,
     *,
     until: datetime.date | None = None,
+    provider_id: int | None = None,
     progress: Any = None,
 ) -> dict[str, Any]:
-    """The figures as a version stores them: labels in their source text (computed with no
-    language active), so that the same figures print in any language with `localise`."""
+    """The figures as a version stores them (and the dashboard caches them): labels in their
+    source text (computed with no language active), so that the same figures print in any
+    language with `localise`."""
     with translation.override(None):
-        figures = compute(start, end, until=until, progress=progress)
+        figures = compute(start, end, until=until, provider_id=provider_id, progress=progress)
     return {**figures, NEUTRAL[0]: NEUTRAL[1]}
 
 

@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from reports.periods import half_year_bounds
+from reports.periods import HALF_CHOICES, half_year_bounds, half_year_label
 
 
 class ReportKind(models.TextChoices):
@@ -39,7 +39,7 @@ class Report(models.Model):
         _("half-year"),
         null=True,
         blank=True,
-        choices=[(1, _("first (January–June)")), (2, _("second (July–December)"))],
+        choices=HALF_CHOICES,
     )
     period_start = models.DateField(_("period from"))
     period_end = models.DateField(_("period to"))
@@ -96,7 +96,7 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         if self.kind == ReportKind.HALF_YEAR:
-            return str(_("H%(half)s %(year)s") % {"half": self.half, "year": self.year})
+            return half_year_label(self.year, self.half)
         return str(
             _("Pilot %(start)s – %(end)s")
             % {"start": f"{self.period_start:%d.%m.%Y}", "end": f"{self.period_end:%d.%m.%Y}"}

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 PILOT_START = datetime.date(2026, 6, 5)  # the order takes effect (domain.md §1)
 
 
@@ -29,3 +32,11 @@ def half_years(first_day: datetime.date, last_day: datetime.date) -> Iterator[tu
     while half_year_bounds(year, half)[0] <= last_day:
         yield year, half
         year, half = (year, 2) if half == 1 else (year + 1, 1)
+
+
+HALF_CHOICES = [(1, _("first (January–June)")), (2, _("second (July–December)"))]
+
+
+def half_year_label(year: int, half: int | None) -> str:
+    """How a half-year is named on pages and in reports: "H2 2026" in the active language."""
+    return gettext("H%(half)s %(year)s") % {"half": half, "year": year}

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -23,7 +24,7 @@ from django.views.decorators.http import require_GET
 
 from core.roles import Role, has_role
 from reports import charts, services
-from reports.figures import compute
+from reports.figures import localise, neutral
 from reports.models import (
     Channel,
     Report,
@@ -32,7 +33,7 @@ from reports.models import (
     SurveyResponse,
     VersionStatus,
 )
-from reports.periods import PILOT_START, half_year_bounds, half_years
+from reports.periods import PILOT_START, half_year_bounds, half_year_label, half_years
 
 DASHBOARD_CACHE_SECONDS = 300
 logger = logging.getLogger(__name__)
@@ -113,8 +114,7 @@ def _half_years(today: datetime.date) -> list[tuple[str, str, datetime.date, dat
     options = []
     for year, half in reversed(list(half_years(PILOT_START, today))):
         start, end = half_year_bounds(year, half)
-        label = _("H%(half)s %(year)s") % {"half": half, "year": year}
-        options.append((f"{year}-H{half}", str(label), start, end))
+        options.append((f"{year}-H{half}", half_year_label(year, half), start, end))
     options.append(("pilot", str(_("The whole pilot")), PILOT_START, today))
     return options
 
@@ -156,17 +156,18 @@ def _dashboard(request: HttpRequest) -> tuple[DashboardForm, dict[str, Any] | No
     if until < start:
         return form, None
     provider_id = form.cleaned_data["provider"]
+    # Counted once for every language: cached language-neutral, put into the reader's language.
     key = (
         "dashboard:"
         + hashlib.sha256(
-            json.dumps([str(start), str(end), str(until), provider_id, get_language()]).encode()
+            json.dumps([str(start), str(end), str(until), provider_id]).encode()
         ).hexdigest()
     )
     figures = cache.get(key)
     if figures is None:
-        figures = compute(start, end, until=until, provider_id=provider_id)
+        figures = neutral(start, end, until=until, provider_id=provider_id)
         cache.set(key, figures, DASHBOARD_CACHE_SECONDS)
-    return form, figures
+    return form, localise(figures, get_language() or settings.LANGUAGE_CODE)
 
 
 @login_required

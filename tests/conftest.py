@@ -33,6 +33,14 @@ def real_celery_worker():
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """What one test cached (the dashboard's figures) never answers another."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _content_types_after_a_flush(request):
     """A transactional test starts after a flush: content types were recreated with new ids,
     and Django's cache of them (cleared on another manager by the flush's post_migrate) would

@@ -15,3 +15,8 @@ WHITENOISE_AUTOREFRESH = True
 # Tests run tasks in-process; tests marked `celery_worker` switch this off around a real worker.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+
+# The cache (the analysts' dashboard) is each test process's own memory, emptied before every
+# test (tests/conftest.py), even in the PostgreSQL + Redis pass: a figure cached by one test
+# must not answer another, and emptying Redis would touch the broker's database.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -58,6 +58,16 @@ def candidates(visits: QuerySet[Visit]) -> list[Candidate]:
     return found
 
 
+def load_tariffs() -> dict[str, list[TariffFacts]]:
+    """Every tariff by setting, for `Facts.tariff_on` (the tariff of the day). One query."""
+    tariffs: dict[str, list[TariffFacts]] = {}
+    for setting, amount, valid_from, valid_to in Tariff.objects.values_list(
+        "setting", "amount_kzt", "valid_from", "valid_to"
+    ):
+        tariffs.setdefault(setting, []).append(TariffFacts(Period(valid_from, valid_to), amount))
+    return tariffs
+
+
 def load(visits: QuerySet[Visit]) -> Facts:
     """Facts about every child, provider and tariff the done visits in `visits` touch."""
     done = visits.filter(status=VisitStatus.DONE)
@@ -121,18 +131,13 @@ def load(visits: QuerySet[Visit]) -> Facts:
             pk__in=done.values("provider_id")
         ).values_list("pk", "sector", "license_home_care", "admitted_on", "excluded_on")
     }
-    tariffs: dict[str, list[TariffFacts]] = {}
-    for setting, amount, valid_from, valid_to in Tariff.objects.values_list(
-        "setting", "amount_kzt", "valid_from", "valid_to"
-    ):
-        tariffs.setdefault(setting, []).append(TariffFacts(Period(valid_from, valid_to), amount))
     from reconciliation.services import rejected_visit_ids
 
     return Facts(
         providers=providers,
         children=children,
         enrollments=enrollments,
-        tariffs=tariffs,
+        tariffs=load_tariffs(),
         rejected=frozenset(rejected_visit_ids(done)),
     )
 

@@ -151,10 +151,17 @@ class Facts:
     rejected: frozenset[int] = frozenset()
 
     def tariff_on(self, setting: str, day: datetime.date) -> int | None:
-        for tariff in self.tariffs.get(setting, ()):
-            if tariff.period.covers(day):
-                return tariff.amount_kzt
-        return None
+        return tariff_on(self.tariffs, setting, day)
+
+
+def tariff_on(
+    tariffs: dict[str, list[TariffFacts]], setting: str, day: datetime.date
+) -> int | None:
+    """The tariff of the day for the setting (rule 12: none valid gives None)."""
+    for tariff in tariffs.get(setting, ()):
+        if tariff.period.covers(day):
+            return tariff.amount_kzt
+    return None
 
 
 @dataclass(frozen=True)
