@@ -8,7 +8,6 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -22,6 +21,7 @@ from import_export.admin import ImportExportMixin
 from core.admin import AccessLoggedAdminMixin, service_action
 from core.audit import record_access, record_access_many
 from core.forms import ConfirmForm, DateInput, ReasonsForm
+from core.jobs import FIND_DUPLICATES, outbox_enqueue
 from recipients import rules, selectors, services
 from recipients.models import (
     Child,
@@ -38,7 +38,6 @@ from recipients.models import (
     ServiceKind,
 )
 from recipients.resources import ChildResource, EnrollmentResource, IparResource
-from recipients.tasks import find_duplicates_task
 
 
 class EndForm(forms.Form):
@@ -497,7 +496,7 @@ class PossibleDuplicateAdmin(admin.ModelAdmin):
             raise PermissionDenied
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:recipients_possibleduplicate_changelist"))
-        transaction.on_commit(find_duplicates_task.delay)
+        outbox_enqueue(FIND_DUPLICATES)
         self.message_user(
             request, _("The search for possible duplicates was started."), messages.INFO
         )

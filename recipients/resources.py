@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
 from import_export.fields import Field
 
@@ -17,6 +16,7 @@ from core.importing.resources import (
     exchange_field,
 )
 from core.importing.service import FileCheck
+from core.jobs import FIND_DUPLICATES, outbox_enqueue
 from providers.models import Provider
 from recipients.models import (
     Child,
@@ -46,9 +46,7 @@ class ChildResource(ExchangeResource):
         super().after_import(dataset, result, **kwargs)
         if not kwargs.get("dry_run") and not result.has_errors():
             # As after `import_dataset`: children may now be entered twice under two IINs.
-            from recipients.tasks import find_duplicates_task
-
-            transaction.on_commit(find_duplicates_task.delay)
+            outbox_enqueue(FIND_DUPLICATES)
 
     exchange_file = "children"
 

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.models import JobRow
+
 
 class RunStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
@@ -19,7 +21,7 @@ class RunStatus(models.TextChoices):
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
 
 
-class ReconciliationRun(models.Model):
+class ReconciliationRun(JobRow):
     """One reconciliation of a period: a Celery job whose progress officers follow."""
 
     period_start = models.DateField(_("period from"))

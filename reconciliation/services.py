@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime
 import functools
 import operator
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import acting_as
+from core.jobs import RECONCILIATION, job_lock, job_started, outbox_enqueue
 from reconciliation.checks import CHECKS, Found, Period, done_visits
 from reconciliation.models import (
     ACTIVE,
@@ -58,8 +58,13 @@ def run_start(
             if overlapping:
                 raise IntegrityError("an overlapping run is active")
             run = ReconciliationRun.objects.create(
-                period_start=period_start, period_end=period_end, requested_by=user
+                period_start=period_start,
+                period_end=period_end,
+                requested_by=user,
+                heartbeat_at=timezone.now(),
             )
+            # Queued with the run: sent on commit, or by the sweep once a missing broker is back.
+            outbox_enqueue(RECONCILIATION.task, run_id=run.pk)
     except IntegrityError:
         raise ValidationError(
             _(
@@ -68,33 +73,12 @@ def run_start(
             % {"start": f"{period_start:%d.%m.%Y}", "end": f"{period_end:%d.%m.%Y}"},
             code="reconciliation_running",
         ) from None
-    from reconciliation.tasks import reconcile_task
-
-    transaction.on_commit(lambda: reconcile_task.delay(run.pk))
     return run
-
-
-@contextlib.contextmanager
-def _run_lock(run_id: int) -> Iterator[bool]:
-    """One worker at a time on a run. PostgreSQL: a session advisory lock, which the database
-    releases if the worker dies, so a redelivered task can take the run over. Elsewhere
-    (SQLite: tasks run in the process) there is nothing to lock against."""
-    if connection.vendor != "postgresql":
-        yield True
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [7261, run_id])
-        acquired = bool(cursor.fetchone()[0])
-    try:
-        yield acquired
-    finally:
-        if acquired:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [7261, run_id])
 
 
 def _progress(run: ReconciliationRun, **fields: Any) -> None:
     fields["updated_at"] = timezone.now()  # update() skips auto_now: the run shows it is alive
+    fields["heartbeat_at"] = fields["updated_at"]
     for name, value in fields.items():
         setattr(run, name, value)
     ReconciliationRun.objects.filter(pk=run.pk).update(**fields)
@@ -102,18 +86,22 @@ def _progress(run: ReconciliationRun, **fields: Any) -> None:
 
 def run_reconciliation(*, run_id: int) -> str:
     """The job. Every step is idempotent (findings are matched on their key), so a run that
-    died half-way is simply run again from the start when its task is redelivered."""
-    with _run_lock(run_id) as acquired:
+    died half-way is simply run again from the start when its task is redelivered (or the
+    sweep queues it again); its counters are counted from the findings it marked, so what the
+    killed attempt stored is counted too."""
+    with job_lock(RECONCILIATION, run_id) as acquired:
         if not acquired:
             return "busy"  # another worker has it
         run = ReconciliationRun.objects.get(pk=run_id)
         if run.status not in ACTIVE:
             return run.status
+        job_started(RECONCILIATION, run_id)
         period = Period(run.period_start, run.period_end)
         _progress(
             run,
             status=RunStatus.RUNNING,
-            started_at=timezone.now(),
+            # A resumed run keeps its first start: its findings are counted from then.
+            started_at=run.started_at or timezone.now(),
             percent=0,
             error="",
             step="",
@@ -121,7 +109,6 @@ def run_reconciliation(*, run_id: int) -> str:
         try:
             checked = done_visits(period).count()
             _progress(run, visits_checked=checked)
-            created = updated = 0
             for index, check in enumerate(CHECKS):
                 _progress(
                     run,
@@ -130,10 +117,10 @@ def run_reconciliation(*, run_id: int) -> str:
                 )
                 # Stored check by check: memory holds one check's findings at a time.
                 with transaction.atomic():
-                    made, changed = store_findings(run, check.run(period))
-                created, updated = created + made, updated + changed
+                    store_findings(run, check.run(period))
             _progress(run, step=str(_("Storing the findings")), percent=_CHECKS_PERCENT)
-            resolved = resolve_findings(run, period)
+            resolve_findings(run, period)
+            counted = run_counters(run)
         except Exception as error:
             _progress(
                 run,
@@ -147,12 +134,34 @@ def run_reconciliation(*, run_id: int) -> str:
             status=RunStatus.DONE,
             percent=100,
             step="",
-            found=created,
-            updated=updated,
-            resolved=resolved,
             finished_at=timezone.now(),
+            **counted,
         )
         return run.status
+
+
+def run_counters(run: ReconciliationRun) -> dict[str, int]:
+    """What the run found, changed and resolved, counted from the findings it marked (every
+    finding a run raises or resolves names it as `last_run`), not added up as it went: a run
+    taken over after its worker died counts what the dead attempt stored as well.
+
+    Raised: created since the run first started. Changed: older, and rewritten (reopened or
+    new evidence) since then. Resolved: what it marked no longer found."""
+    assert run.started_at is not None
+    marked = Finding.objects.filter(last_run=run)
+    counts = marked.aggregate(
+        found=Count("pk", filter=Q(created_at__gte=run.started_at)),
+        updated=Count(
+            "pk",
+            filter=Q(
+                created_at__lt=run.started_at,
+                updated_at__gte=run.started_at,
+                status=FindingStatus.OPEN,
+            ),
+        ),
+        resolved=Count("pk", filter=Q(status=FindingStatus.RESOLVED)),
+    )
+    return {name: int(value or 0) for name, value in counts.items()}
 
 
 def _same(finding: Finding, found: Found, visit_ids: set[int]) -> bool:

@@ -1,21 +1,26 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from celery import shared_task
 from django.utils import timezone
 
+from core.jobs import RECONCILIATION, job_heartbeat
+
 
 @shared_task(
+    bind=True,
     name="reconciliation.tasks.reconcile_task",
     acks_late=True,  # a worker that dies mid-run leaves the task to be delivered again
     reject_on_worker_lost=True,
 )
-def reconcile_task(run_id: int) -> str:
+def reconcile_task(self: Any, run_id: int) -> str:
     """Run a queued reconciliation; idempotent, so running it again is safe."""
     from reconciliation.services import run_reconciliation
 
-    return run_reconciliation(run_id=run_id)
+    with job_heartbeat(RECONCILIATION, run_id, enabled=not self.request.is_eager):
+        return run_reconciliation(run_id=run_id)
 
 
 @shared_task(name="reconciliation.tasks.reconcile_current_month_task")

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.models import JobRow
 from reports.periods import HALF_CHOICES, half_year_bounds, half_year_label
 
 
@@ -110,7 +111,7 @@ class VersionStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class ReportVersion(models.Model):
+class ReportVersion(JobRow):
     """One generation of a report: the figures as computed, the PDF and the XLSX, with their
     checksums. Once ready, a version never changes (see `save`)."""
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.audit import acting_as
+from core.jobs import REPORT_VERSION, job_lock, job_started, outbox_enqueue
 from reports.models import (
     ReminderMilestone,
     Report,
@@ -115,12 +116,16 @@ def _queue(*, report: Report, **fields: Any) -> ReportVersion:
     try:
         with transaction.atomic():
             number = (report.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-            version = ReportVersion.objects.create(report=report, number=number, **fields)
+            version = ReportVersion.objects.create(
+                report=report, number=number, heartbeat_at=timezone.now(), **fields
+            )
+            # Queued with the version: sent on commit, or by the sweep once a missing broker
+            # is back (the version waits, queued, instead of failing).
+            outbox_enqueue(REPORT_VERSION.task, version_id=version.pk)
     except IntegrityError as error:
         raise ValidationError(
             _("A version of this report is being prepared: wait until it is ready.")
         ) from error
-    transaction.on_commit(lambda: _enqueue(version.pk))
     return version
 
 
@@ -138,25 +143,13 @@ def _fail(version_id: int, error: str) -> None:
     )
 
 
-def _enqueue(version_id: int) -> None:
-    from reports.tasks import generate_report_task
-
-    try:
-        generate_report_task.delay(version_id)
-    except Exception as error:  # the broker is down: say so on the version, free the report
-        logger.exception("report version %s could not be queued", version_id)
-        _fail(
-            version_id,
-            _("The job queue is unavailable: generate the version again later.") + f" ({error})",
-        )
-
-
 def _progress(version_id: int, language: str) -> Any:
     def report(percent: int, step: str) -> None:
         with translation.override(language):  # the figures are counted with no language active
             text = _(step)
+        now = timezone.now()
         ReportVersion.objects.filter(pk=version_id, status__in=ACTIVE).update(
-            percent=percent, step=text[:100], updated_at=timezone.now()
+            percent=percent, step=text[:100], updated_at=now, heartbeat_at=now
         )
 
     return report
@@ -183,6 +176,13 @@ def run_version(version_id: int, *, generated_at: datetime.datetime | None = Non
     is kept (every write is conditional on the version still being in preparation). A version
     of a report made final meanwhile is refused. (`generated_at` is for the demo's past
     reports; the job always uses the present.)"""
+    with job_lock(REPORT_VERSION, version_id) as acquired:
+        if not acquired:
+            return "busy"  # another worker is preparing it
+        return _run_version(version_id, generated_at=generated_at)
+
+
+def _run_version(version_id: int, *, generated_at: datetime.datetime | None) -> str:
     from reports import documents
     from reports.figures import localise, neutral
 
@@ -198,6 +198,7 @@ def run_version(version_id: int, *, generated_at: datetime.datetime | None = Non
     ReportVersion.objects.filter(pk=version_id, status__in=ACTIVE).update(
         status=VersionStatus.RUNNING, percent=0, error="", updated_at=timezone.now()
     )
+    job_started(REPORT_VERSION, version_id)
     progress = _progress(version_id, version.language)
     stem = f"report-{report.pk}-v{version.number}-{version.language}"
     stored: list[str] = []

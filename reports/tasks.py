@@ -1,19 +1,25 @@
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 from django.utils import timezone
 
+from core.jobs import REPORT_VERSION, job_heartbeat
+
 
 @shared_task(
+    bind=True,
     name="reports.tasks.generate_report_task",
     acks_late=True,  # a worker that dies mid-run leaves the task to be delivered again
     reject_on_worker_lost=True,
 )
-def generate_report_task(version_id: int) -> str:
+def generate_report_task(self: Any, version_id: int) -> str:
     """Generate a queued report version; running it again on a ready version does nothing."""
     from reports.services import run_version
 
-    return run_version(version_id)
+    with job_heartbeat(REPORT_VERSION, version_id, enabled=not self.request.is_eager):
+        return run_version(version_id)
 
 
 @shared_task(name="reports.tasks.report_calendar_task")

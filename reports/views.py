@@ -163,11 +163,27 @@ def _dashboard(request: HttpRequest) -> tuple[DashboardForm, dict[str, Any] | No
             json.dumps([str(start), str(end), str(until), provider_id]).encode()
         ).hexdigest()
     )
-    figures = cache.get(key)
+    figures = _cached(key)
     if figures is None:
         figures = neutral(start, end, until=until, provider_id=provider_id)
-        cache.set(key, figures, DASHBOARD_CACHE_SECONDS)
+        _cache(key, figures)
     return form, localise(figures, get_language() or settings.LANGUAGE_CODE)
+
+
+def _cached(key: str) -> Any:
+    """The cached figures, or None: an unreachable cache (Redis down) means counting afresh."""
+    try:
+        return cache.get(key)
+    except Exception as error:
+        logger.warning("dashboard cache unreachable, figures counted afresh: %r", error)
+        return None
+
+
+def _cache(key: str, figures: Any) -> None:
+    try:
+        cache.set(key, figures, DASHBOARD_CACHE_SECONDS)
+    except Exception as error:
+        logger.warning("dashboard cache unreachable, figures not kept: %r", error)
 
 
 @login_required

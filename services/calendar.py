@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.audit import acting_as, validated_save
 from core.errors import RoleRequired
+from core.jobs import VISITS_GENERATE, outbox_enqueue
 from core.roles import Role, roles_of
 from services.models import CalendarDay, Visit, VisitStatus
 
@@ -63,7 +64,6 @@ def _replan(date: datetime.date, *, acting_user: Any) -> None:
     confirmed or corrected is kept.
     """
     from services.services import flag_overlaps_on, schedule_weekday_of
-    from services.tasks import visits_generate_task
 
     if date < timezone.localdate():
         return
@@ -87,7 +87,7 @@ def _replan(date: datetime.date, *, acting_user: Any) -> None:
         flag_overlaps_on((child_id, date) for child_id in children)
     if weekday is not None:
         start = date.isoformat()
-        transaction.on_commit(lambda: visits_generate_task.delay(start=start, days=1))
+        outbox_enqueue(VISITS_GENERATE, start=start, days=1)
 
 
 def holidays_of_year(year: int) -> tuple[tuple[datetime.date, str], ...]:

@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.core.files.base import ContentFile
@@ -42,6 +43,7 @@ from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import record_access, record_access_many
+from core.jobs import JOURNAL_EXPORT, job_lock, job_started, outbox_enqueue
 from core.roles import PROVIDER_ROLES, Role, roles_of
 from providers.models import Provider
 from recipients.models import Child, EnrollmentStatus, ServiceKind
@@ -409,32 +411,58 @@ def _pdf(request: HttpRequest, journal: Journal) -> HttpResponse:
     if journal.rows(request.user).count() <= settings.JOURNAL_PDF_INLINE_ROWS:
         content, _rows = render_pdf(journal, request.user)
         return _pdf_response(content, journal.filename())
-    export = JournalExport.objects.create(
-        provider=journal.provider,
-        child=journal.child,
-        period_start=journal.period.start,
-        period_end=journal.period.end,
-        language=get_language() or settings.LANGUAGE_CODE,
-        requested_by=request.user,  # type: ignore[misc]  # login_required: a real user
-    )
-    from services.tasks import journal_pdf_task
-
-    transaction.on_commit(lambda: journal_pdf_task.delay(export.pk))
+    export = journal_export_request(journal=journal, acting_user=request.user)
     return redirect(reverse("services:journal_export", args=[export.pk]))
 
 
+@transaction.atomic
+def journal_export_request(*, journal: Journal, acting_user: Any) -> JournalExport:
+    """The requester's export of this journal: the one being prepared if there is one (a
+    reload does not start another four-minute job), else a new one, queued through the outbox
+    so that a missing broker delays it and never fails the request."""
+    language = get_language() or settings.LANGUAGE_CODE
+    # One request at a time per requester: two reloads at once cannot both start a job.
+    get_user_model().objects.select_for_update().filter(pk=acting_user.pk).first()
+    fields = {
+        "provider": journal.provider,
+        "child": journal.child,
+        "period_start": journal.period.start,
+        "period_end": journal.period.end,
+        "language": language,
+        "requested_by": acting_user,
+    }
+    running = JournalExport.objects.filter(
+        status__in=(JobStatus.QUEUED, JobStatus.RUNNING), **fields
+    ).first()
+    if running is not None:
+        return running
+    export = JournalExport.objects.create(heartbeat_at=timezone.now(), **fields)
+    outbox_enqueue(JOURNAL_EXPORT.task, export_id=export.pk)
+    return export
+
+
 def journal_export_run(*, export_id: int) -> str:
-    """The job: make the PDF as its requester would see it, in their language. Idempotent."""
+    """The job: make the PDF as its requester would see it, in their language. Idempotent, and
+    resumed when redelivered: an export left running by a dead worker is made again (its lock
+    is free), one another worker is making is left to it."""
+    with job_lock(JOURNAL_EXPORT, export_id) as acquired:
+        if not acquired:
+            return "busy"  # another worker is making it
+        return _export_run(export_id)
+
+
+def _export_run(export_id: int) -> str:
     with transaction.atomic():
         export = (
             JournalExport.objects.select_for_update(of=("self",))
             .select_related("provider", "child", "requested_by")
             .get(pk=export_id)
         )
-        if export.status in (JobStatus.DONE, JobStatus.RUNNING):
+        if export.status in (JobStatus.DONE, JobStatus.FAILED):
             return export.status
         export.status = JobStatus.RUNNING
         export.save(update_fields=["status"])
+    job_started(JOURNAL_EXPORT, export_id)
     journal = Journal(
         provider=export.provider,
         period=Period(export.period_start, export.period_end),

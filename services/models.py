@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.models import JobRow
 from providers.uploads import validate_document_file
 from recipients.models import ServiceKind
 from tariffs.models import Setting
@@ -424,7 +425,7 @@ class JobStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class JournalExport(models.Model):
+class JournalExport(JobRow):
     """A journal PDF too long to make during a request: prepared by a Celery job, then fetched."""
 
     provider = models.ForeignKey(

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.audit import acting_as, validated_save
 from core.errors import RoleRequired, fail
+from core.jobs import VISITS_GENERATE, outbox_enqueue
 from core.roles import PROVIDER_ROLES, Role, has_role, roles_of
 from providers.models import StaffMember
 from recipients.models import Child, Enrollment, EnrollmentStatus, ServiceKind
@@ -251,12 +252,8 @@ def schedule_approve(*, schedule: Schedule, acting_user: Any, plan_now: bool = T
         )
     if not plan_now:
         return schedule
-    from services.tasks import visits_generate_task
-
-    transaction.on_commit(
-        lambda: visits_generate_task.delay(
-            start=start.isoformat(), enrollment_ids=[schedule.enrollment_id]
-        )
+    outbox_enqueue(
+        VISITS_GENERATE, start=start.isoformat(), enrollment_ids=[schedule.enrollment_id]
     )
     return schedule
 

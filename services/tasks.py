@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from celery import shared_task
 from django.utils import timezone
 
+from core.jobs import JOURNAL_EXPORT, job_heartbeat
 from services import services
 
 
@@ -19,9 +21,15 @@ def visits_generate_task(
     return services.visits_generate(start=day, days=days, enrollment_ids=enrollment_ids)
 
 
-@shared_task(name="services.tasks.journal_pdf_task")
-def journal_pdf_task(export_id: int) -> str:
-    """A long journal's PDF, asked for on the journal page. Idempotent."""
+@shared_task(
+    bind=True,
+    name="services.tasks.journal_pdf_task",
+    acks_late=True,  # a worker that dies mid-export leaves the task to be delivered again
+    reject_on_worker_lost=True,
+)
+def journal_pdf_task(self: Any, export_id: int) -> str:
+    """A long journal's PDF, asked for on the journal page. Idempotent; resumed when redelivered."""
     from services.journal import journal_export_run
 
-    return journal_export_run(export_id=export_id)
+    with job_heartbeat(JOURNAL_EXPORT, export_id, enabled=not self.request.is_eager):
+        return journal_export_run(export_id=export_id)

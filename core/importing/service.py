@@ -32,6 +32,7 @@ from core.importing.specs import (
     parse_table,
 )
 from core.importing.writing import write_plan
+from core.jobs import FIND_DUPLICATES, outbox_enqueue
 from services.models import Visit
 from services.services import flag_overlaps_in
 
@@ -141,10 +142,9 @@ def dataset_import(
                 )
             _refresh_statistics(report.files)
             if "children" in files:
-                # Children may now be entered twice under two IINs: look for them after commit.
-                from recipients.tasks import find_duplicates_task
-
-                transaction.on_commit(find_duplicates_task.delay)
+                # Children may now be entered twice under two IINs: look for them after commit
+                # (through the outbox: a missing broker delays the search, never the import).
+                outbox_enqueue(FIND_DUPLICATES)
     return report
 
 

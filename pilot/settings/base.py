@@ -216,6 +216,8 @@ if REDIS_URL:
             # A separate Redis database keeps a cache clear from touching queued tasks.
             "LOCATION": os.environ.get("REDIS_CACHE_URL", REDIS_URL),
             "KEY_PREFIX": "pilot",
+            # A missing Redis answers within two seconds; the dashboard then counts afresh.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
 else:
@@ -230,10 +232,38 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# Jobs that survive a dead worker or broker (docs/operations.md): a task is acknowledged only
+# when it has finished, and handed out again if the process running it dies.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Every task: soft limit (the job fails with an error it can record), then the hard limit (the
+# process is killed). The longest job, a long journal PDF, takes about 4 minutes; 20 at most.
+CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "1200"))
+CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", "1140"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis hands an unacknowledged task out again after this long: above the hard time limit,
+    # or a task still running would be delivered twice. (A dead worker's job is taken up within
+    # minutes by the sweep, not by this.)
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 300,
+    # A missing broker answers a publisher in two seconds, not after retries.
+    "socket_connect_timeout": 2,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker beats on its job row this often; the sweep takes a job with no beat for
+# JOB_STALE_SECONDS to have lost its worker.
+JOB_HEARTBEAT_SECONDS = int(os.environ.get("JOB_HEARTBEAT_SECONDS", "20"))
+JOB_STALE_SECONDS = int(os.environ.get("JOB_STALE_SECONDS", "150"))
 CELERY_BEAT_SCHEDULE = {
+    # The outbox sent and jobs whose worker died queued again (core.jobs).
+    "jobs-sweep": {
+        "task": "core.tasks.jobs_sweep_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},  # sweeps do not pile up behind a busy worker
+    },
     "flag-expiring-documents": {
         "task": "providers.tasks.flag_expiring_documents_task",
         "schedule": crontab(hour=6, minute=0),
