@@ -21,6 +21,7 @@ import datetime
 import importlib
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -128,16 +129,23 @@ def outbox_flush(limit: int = 500) -> int:
 
 # -- the lock and the heartbeat -----------------------------------------------------------------
 @contextlib.contextmanager
-def job_lock(kind: JobKind, pk: int) -> Iterator[bool]:
+def job_lock(kind: JobKind, pk: int, *, wait: float = 5.0) -> Iterator[bool]:
     """One worker at a time on a job. PostgreSQL: a session advisory lock, released by the
-    database if the worker dies, so a redelivered task can take the job over. Elsewhere
-    (SQLite: tasks run in the process) there is nothing to lock against."""
+    database if the worker dies, so a redelivered task can take the job over. Tried for up to
+    `wait` seconds: a task redelivered the moment its process was killed may arrive before the
+    database has ended the dead process's session. Elsewhere (SQLite: tasks run in the
+    process) there is nothing to lock against."""
     if connection.vendor != "postgresql":
         yield True
         return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [kind.lock, pk])
-        acquired = bool(cursor.fetchone()[0])
+    deadline = time.monotonic() + wait
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [kind.lock, pk])
+            acquired = bool(cursor.fetchone()[0])
+        if acquired or time.monotonic() >= deadline:
+            break
+        time.sleep(0.5)
     try:
         yield acquired
     finally:
@@ -187,7 +195,7 @@ def job_heartbeat(kind: JobKind, pk: int, *, enabled: bool = True) -> Iterator[N
 
 def _lock_free(kind: JobKind, pk: int) -> bool:
     """PostgreSQL: nobody holds the job's lock (the worker that set it running is gone)."""
-    with job_lock(kind, pk) as acquired:
+    with job_lock(kind, pk, wait=0) as acquired:
         return acquired
 
 
