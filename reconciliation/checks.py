@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncWeek
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
@@ -198,6 +199,26 @@ def two_providers(period: Period) -> list[Found]:
     return found
 
 
+def judged_by(period: Period) -> Q:
+    """The stored findings a run of `period` decides, so that it may resolve those it did not
+    raise again: the findings of its days, but a low-frequency finding only if its whole week
+    lies in the period. A week that crosses the period's edge is judged by a run that holds all
+    of it (a month run leaves the weeks that cross the month's edges to the half-year run);
+    judged on part of its days, it would be resolved, and raised again by the next longer run.
+    A week that has not ended yet is judged by no run: its later days' visits are still to come.
+    """
+    last_monday = _last_judged_sunday(period) - datetime.timedelta(days=6)
+    return (~Q(kind=FindingKind.LOW_FREQUENCY) & Q(day__range=(period.start, period.end))) | Q(
+        kind=FindingKind.LOW_FREQUENCY, day__range=(period.start, last_monday)
+    )
+
+
+def _last_judged_sunday(period: Period) -> datetime.date:
+    """The last day a week judged by a run of `period` may end on: the period's end, or
+    yesterday if the period runs on past it (a week ending today is not over)."""
+    return min(period.end, timezone.localdate() - datetime.timedelta(days=1))
+
+
 def _weeks(period: Period) -> list[datetime.date]:
     """The Mondays of the whole weeks inside the period."""
     monday = period.start + datetime.timedelta(days=(7 - period.start.weekday()) % 7)
@@ -259,9 +280,12 @@ def child_weeks(period: Period) -> Iterator[ChildWeek]:
 
 def low_frequency(period: Period) -> list[Found]:
     """Weeks in which an enrolled child had fewer visits than the minimum (whole weeks of the
-    period, enrolments covering the whole week). Raised for review; no visit is attached."""
+    period that are over, enrolments covering the whole week). Raised for review; no visit is
+    attached."""
     found = []
-    for week in child_weeks(period):
+    # Only weeks that are over: a week still running has visits to come (docs/decisions.md).
+    judged = Period(period.start, _last_judged_sunday(period))
+    for week in child_weeks(judged):
         if week.meets_minimum:
             continue
         row, monday = week.enrollment, week.monday

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import acting_as
 from core.jobs import RECONCILIATION, job_lock, job_started, outbox_enqueue
-from reconciliation.checks import CHECKS, Found, Period, done_visits
+from reconciliation.checks import CHECKS, Found, Period, done_visits, judged_by
 from reconciliation.models import (
     ACTIVE,
     Finding,
@@ -271,12 +271,9 @@ def _store_batch(run: ReconciliationRun, by_key: dict[str, Found]) -> tuple[int,
 
 def resolve_findings(run: ReconciliationRun, period: Period) -> int:
     """Open findings of the period that `run` did not raise again are no longer found."""
-    # Every kind is checked by every run (CHECKS).
+    # Every kind is checked by every run (CHECKS); a week only by a run that holds all of it.
     return (
-        Finding.objects.filter(
-            status=FindingStatus.OPEN,
-            day__range=(period.start, period.end),
-        )
+        Finding.objects.filter(judged_by(period), status=FindingStatus.OPEN)
         .exclude(last_run=run)
         .update(status=FindingStatus.RESOLVED, last_run=run, updated_at=timezone.now())
     )

@@ -91,7 +91,7 @@ class InvoiceAdmin(admin.ModelAdmin):
     list_display = (
         "provider",
         "month",
-        "status",
+        "state",
         "home_units",
         "centre_units",
         "amount_kzt",
@@ -107,7 +107,7 @@ class InvoiceAdmin(admin.ModelAdmin):
     readonly_fields = (
         "provider",
         "month",
-        "status",
+        "state",
         "home_units",
         "centre_units",
         "amount_kzt",
@@ -153,6 +153,15 @@ class InvoiceAdmin(admin.ModelAdmin):
             ),
         ),
     )
+
+    @admin.display(description=_("status"), ordering="status")
+    def state(self, obj: Invoice) -> str:
+        """The status, and whether the month is still running (a draft to preview only)."""
+        if obj.month_running:
+            return format_html(
+                "{} · <strong>{}</strong>", obj.get_status_display(), _("running month — draft")
+            )
+        return str(obj.get_status_display())
 
     @admin.display(description=_("payment in two components"))
     def two_components(self, obj: Invoice) -> str:

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -146,6 +147,13 @@ class Invoice(models.Model):
     @property
     def is_frozen(self) -> bool:
         return self.status in FROZEN
+
+    @property
+    def month_running(self) -> bool:
+        """Its month has not ended (today is in it, or before it): the invoice is a draft to
+        preview, never checked or approved until the month is over (docs/decisions.md)."""
+        following = (self.month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        return timezone.localdate() < following
 
     @property
     def total_kzt(self) -> int:

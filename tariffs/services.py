@@ -208,6 +208,20 @@ def _locked(invoice: Invoice) -> Invoice:
     return Invoice.objects.select_for_update().select_related("provider").get(pk=invoice.pk)
 
 
+def _month_not_over(invoice: Invoice) -> Any:
+    """A running month's invoice is a draft to preview: its visits are still being given."""
+    if not invoice.month_running:
+        return None
+    return fail(
+        _(
+            "%(month)s has not ended yet: its invoice is a draft to preview, checked and "
+            "approved once the month is over."
+        )
+        % {"month": f"{invoice.month:%m.%Y}"},
+        "month_not_over",
+    )
+
+
 def last_data_change(invoice: Invoice) -> datetime.datetime:
     """When what the invoice was computed from last changed: its own computation, its month's
     visits, a registry load, or a review of a finding about its visits."""
@@ -312,14 +326,16 @@ def _check_problem(invoice: Invoice) -> Any:
 
 @transaction.atomic
 def invoice_check(*, invoice: Invoice, acting_user: Any) -> Invoice:
-    """An officer marks a draft checked: it is what the rules give for the current data, a
-    reconciliation of its whole month ran after that data last changed, and no finding about
-    its visits is still open (domain.md §6)."""
+    """An officer marks a draft checked: its month is over, it is what the rules give for the
+    current data, a reconciliation of its whole month ran after that data last changed, and no
+    finding about its visits is still open (domain.md §6)."""
     ensure_role(acting_user, Role.AKIMAT_OFFICER)
     invoice = _locked(invoice)
     if invoice.status != InvoiceStatus.DRAFT:
         raise fail(_("Only a draft invoice can be checked."), "invoice_not_draft")
-    problem = _check_problem(invoice)
+    problem = _month_not_over(invoice)
+    if problem is None:
+        problem = _check_problem(invoice)
     if problem is not None:
         raise problem
     invoice.status = InvoiceStatus.CHECKED
@@ -345,7 +361,9 @@ def invoice_approve(*, invoice: Invoice, acting_user: Any) -> Invoice:
         raise fail(_("Only a checked invoice can be approved."), "invoice_not_checked")
     if invoice.checked_by_id == acting_user.pk:
         raise fail(_("You checked this invoice: another officer approves it."), "maker_is_checker")
-    problem = _check_problem(invoice)
+    problem = _month_not_over(invoice)
+    if problem is None:
+        problem = _check_problem(invoice)
     if problem is not None:
         raise problem
     parts = components(invoice)

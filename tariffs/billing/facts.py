@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from monitoring.models import EducationCorrection, HealthStay, PersonRecord
 from providers.models import Provider, Sector
@@ -139,6 +140,7 @@ def load(visits: QuerySet[Visit]) -> Facts:
         enrollments=enrollments,
         tariffs=load_tariffs(),
         rejected=frozenset(rejected_visit_ids(done)),
+        today=timezone.localdate(),
     )
 
 

@@ -31,6 +31,9 @@ NO_TARIFF = "NO_TARIFF"
 DUPLICATE = "DUPLICATE"
 # Not one of the thirteen: an officer confirmed a reconciliation finding about the visit.
 REJECTED_ON_REVIEW = "REJECTED_ON_REVIEW"
+# Not one of the thirteen either: a "done" visit dated after the day of billing cannot have
+# been given yet (only a running month's draft can hold one; docs/decisions.md).
+FUTURE_DATE = "FUTURE_DATE"
 
 REASONS = (
     NOT_CONFIRMED,
@@ -48,7 +51,7 @@ REASONS = (
     DUPLICATE,
 )
 # Every reason an exclusion may carry.
-ALL_REASONS = (*REASONS, REJECTED_ON_REVIEW)
+ALL_REASONS = (FUTURE_DATE, *REASONS, REJECTED_ON_REVIEW)
 
 EXPLANATIONS = {
     NOT_CONFIRMED: _("The legal representative has not confirmed the visit."),
@@ -69,6 +72,7 @@ EXPLANATIONS = {
         "Another visit of the same child, setting and day is billed (one service day each)."
     ),
     REJECTED_ON_REVIEW: _("An akimat officer confirmed a reconciliation finding about the visit."),
+    FUTURE_DATE: _("The visit is dated after the day of billing: it cannot have been given yet."),
 }
 
 
@@ -149,6 +153,8 @@ class Facts:
     tariffs: dict[str, list[TariffFacts]]  # setting
     # visits (by key) excluded by a confirmed reconciliation finding
     rejected: frozenset[int] = frozenset()
+    # the day of billing: a visit dated after it is not billed (FUTURE_DATE); None: no such day
+    today: datetime.date | None = None
 
     def tariff_on(self, setting: str, day: datetime.date) -> int | None:
         return tariff_on(self.tariffs, setting, day)
@@ -179,8 +185,13 @@ class Candidate:
 
 
 def exclusion_reason(visit: Candidate, facts: Facts) -> str | None:
-    """Rules 1–12: the first rule the visit fails, or None when it may be billed."""
+    """Rules 1–12: the first rule the visit fails, or None when it may be billed.
+
+    Before them, a visit dated after the day of billing: it cannot have been done, so no rule
+    of the day is asked about it (only a running month has such days)."""
     day = visit.date
+    if facts.today is not None and day > facts.today:
+        return FUTURE_DATE
     if not visit.confirmed:
         return NOT_CONFIRMED
     provider = facts.providers.get(visit.provider_id)

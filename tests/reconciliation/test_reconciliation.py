@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from core.importing import dataset_import
+from recipients.models import Enrollment
 from reconciliation import services
 from reconciliation.models import Finding, FindingStatus, ReconciliationRun, RunStatus
 from services.models import Visit
@@ -395,3 +396,98 @@ def test_a_real_worker_reconciles_and_a_second_run_changes_nothing(real_celery_w
     second.refresh_from_db()
     assert (second.found, second.updated, second.resolved) == (0, 0, 0)
     assert keys() == found
+
+
+HALF_YEAR = (D(2026, 7, 1), D(2026, 12, 31))
+EDGE_MONDAY = D(2026, 7, 27)  # 27 July – 2 August: crosses July's end, whole in the half-year
+
+
+def _low_frequency():
+    return {
+        key: (status, evidence)
+        for key, status, evidence in Finding.objects.filter(kind="low_frequency").values_list(
+            "key", "status", "evidence"
+        )
+    }
+
+
+@pytest.fixture
+def today(monkeypatch):
+    """Set the portal's today (timezone.localdate() without arguments) to a given day."""
+    original = timezone.localdate
+
+    def set_today(day):
+        monkeypatch.setattr(
+            timezone,
+            "localdate",
+            lambda *args, **kwargs: original(*args, **kwargs) if args else day,
+        )
+
+    return set_today
+
+
+def test_a_month_run_leaves_a_week_crossing_its_edge_to_the_run_that_holds_all_of_it(
+    prepared, django_capture_on_commit_callbacks, today
+):
+    """A week is judged only by a run whose period holds the whole week (docs/decisions.md):
+    the half-year run raises it, a run of July neither raises nor resolves it, and the next
+    half-year run finds everything as it was."""
+    today(D(2027, 1, 10))  # the half-year is over
+    first = reconcile(django_capture_on_commit_callbacks, period=HALF_YEAR)
+    assert first.status == RunStatus.DONE
+    before = _low_frequency()
+    # Every enrolment's whole weeks of the half-year that fall below the minimum: Mondays from
+    # 6 July to 21 December (28 December's week ends in January), from the Monday on which an
+    # enrolment covers the whole week; child A's week of 6 July meets the minimum.
+    mondays = [D(2026, 7, 6) + datetime.timedelta(weeks=n) for n in range(25)]
+    assert mondays[-1] == D(2026, 12, 21)
+    enrollments = Finding.objects.filter(kind="low_frequency").values_list("key", flat=True)
+    expected = {
+        f"low_frequency:{enrollment_id}:{monday.isoformat()}"
+        for enrollment_id, start_on in Enrollment.objects.values_list("pk", "start_on")
+        for monday in mondays
+        if start_on <= monday
+    } - {f"low_frequency:{prepared['a'].pk}:2026-07-06"}
+    assert set(enrollments) == expected and len(expected) == 98
+    edge = {key for key in before if key.endswith(EDGE_MONDAY.isoformat())}
+    assert len(edge) == 4  # A, B with P, B with Q, C
+
+    month = reconcile(django_capture_on_commit_callbacks, period=JULY)
+    assert month.status == RunStatus.DONE
+    after_month = _low_frequency()
+    assert {key: after_month[key] for key in edge} == {key: before[key] for key in edge}
+    assert all(after_month[key][0] == FindingStatus.OPEN for key in edge)
+
+    again = reconcile(django_capture_on_commit_callbacks, period=HALF_YEAR)
+    assert (again.found, again.updated, again.resolved) == (0, 0, 0)
+    assert _low_frequency() == before
+
+
+def test_the_nightly_run_of_a_month_so_far_leaves_its_unfinished_week_alone(
+    prepared, django_capture_on_commit_callbacks
+):
+    reconcile(django_capture_on_commit_callbacks)  # the whole of July
+    week_of_20 = {key for key in _low_frequency() if key.endswith("2026-07-20")}
+    assert len(week_of_20) == 4
+
+    # 1–22 July: the week of 20 July has only three of its days in the period.
+    partial = reconcile(django_capture_on_commit_callbacks, period=(D(2026, 7, 1), D(2026, 7, 22)))
+    assert partial.resolved == 0
+    assert all(_low_frequency()[key][0] == FindingStatus.OPEN for key in week_of_20)
+
+
+def test_a_week_that_has_not_ended_is_not_judged(
+    prepared, django_capture_on_commit_callbacks, today
+):
+    today(D(2026, 12, 2))  # a Wednesday: the last week over ended on Sunday 29 November
+    reconcile(django_capture_on_commit_callbacks, period=HALF_YEAR)
+    mondays = {key.rsplit(":", 1)[1] for key in _low_frequency()}
+    assert max(mondays) == "2026-11-23" and len(_low_frequency()) == 98 - 4 * 4
+
+    today(D(2026, 12, 7))  # the week of 30 November is over now; a run of days to come
+    run = reconcile(django_capture_on_commit_callbacks, period=(D(2026, 12, 1), D(2026, 12, 31)))
+    assert run.resolved == 0
+    assert {key.rsplit(":", 1)[1] for key in _low_frequency()} == mondays
+    run = reconcile(django_capture_on_commit_callbacks, period=HALF_YEAR)
+    assert run.found == 4 and run.resolved == 0
+    assert max(key.rsplit(":", 1)[1] for key in _low_frequency()) == "2026-11-30"

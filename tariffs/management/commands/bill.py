@@ -40,9 +40,13 @@ class Command(BaseCommand):
         invoices = [*result.invoices, *result.frozen]
         write_files(out, invoices)
         total = sum(invoice.amount_kzt for invoice in invoices)
+        running = ""
+        if any(invoice.month_running for invoice in invoices):
+            # Days after today are not billed (FUTURE_DATE); the drafts cannot be checked yet.
+            running = " (running month: drafts to preview, up to today)"
         self.stdout.write(
             f"{month:%Y-%m}: {len(result.invoices)} draft invoices, {len(result.frozen)} frozen, "
-            f"{total} ₸ in all; files written to {out}"
+            f"{total} ₸ in all{running}; files written to {out}"
         )
 
 
