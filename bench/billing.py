@@ -20,7 +20,6 @@ Speed targets (issue 5, on PostgreSQL, 2 cores) live here, never in unit tests.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import json
 import os
@@ -46,6 +45,7 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
+from core.spreadsheets import csv_writer  # noqa: E402
 from core.validators import check_digit  # noqa: E402
 
 SEED = 20260705
@@ -232,7 +232,7 @@ def generate(folder: Path, children: int, *, first: int = 0) -> Dataset:
     files = {
         name: (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") for name in HEADERS
     }
-    writers = {name: csv.writer(file, lineterminator="\n") for name, file in files.items()}
+    writers = {name: csv_writer(file, lineterminator="\n") for name, file in files.items()}
     for name, writer in writers.items():
         writer.writerow(HEADERS[name])
 

@@ -29,6 +29,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from core.models import User  # noqa: E402
+from core.spreadsheets import SafeCSV  # noqa: E402
 from recipients import services as recipient_services  # noqa: E402
 from recipients.models import Child, Enrollment  # noqa: E402
 
@@ -221,7 +222,8 @@ def _export_dataset(folder: Path) -> None:
         ("ipar", IparResource()),
         ("enrollments", EnrollmentResource()),
     ):
-        (folder / f"{name}.csv").write_text(resource.export().csv, encoding="utf-8")
+        content = SafeCSV().export_data(resource.export())
+        (folder / f"{name}.csv").write_text(content, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import uuid
 from decimal import Decimal
 
 from auditlog.registry import auditlog
@@ -14,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.validators import validate_bin
-from providers.uploads import validate_document_file
+from providers.uploads import random_name, validate_document_file
 
 
 class Sector(models.TextChoices):
@@ -241,8 +240,7 @@ class ExpiryFlag(models.TextChoices):
 
 def document_upload_to(instance: models.Model, filename: str) -> str:
     # Random names: the original name may contain personal data and must not be guessable.
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"documents/{uuid.uuid4().hex}.{suffix}"
+    return random_name("documents", filename)
 
 
 class DocumentFields(models.Model):

@@ -1,12 +1,29 @@
-"""Uploaded documents: PDF or an image, no larger than DOCUMENT_MAX_BYTES, checked by content."""
+"""Uploaded files: PDF or an image, no larger than DOCUMENT_MAX_BYTES, parsed to be sure.
+
+Every upload point (qualification and staff documents, journal scans by page and API, drawn
+signatures) goes through here. Leading bytes prove nothing (`%PDF-1.4` followed by HTML is not
+a PDF), so the whole file is parsed with a real parser: a PDF must open with pypdf and have a
+page, an image must decode completely with Pillow. Files are stored under random names
+(`RandomName`): the uploaded name may hold a person's name and IIN.
+"""
 
 from __future__ import annotations
+
+import io
+import uuid
+import warnings
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.db.models.fields.files import FieldFile
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
+from PIL import Image
+from pypdf import PdfReader
 
 # Leading bytes of each accepted type. The extension alone proves nothing.
 SIGNATURES: dict[str, tuple[bytes, ...]] = {
@@ -29,6 +46,10 @@ def extension_of(name: str) -> str:
 
 
 def validate_document_file(value: File) -> None:
+    if isinstance(value, FieldFile) and getattr(value, "_committed", False):
+        # Already stored, so checked when it was uploaded; a later save of its row (a
+        # correction, a review) must neither re-read it nor fail on a file kept from before.
+        return
     size = getattr(value, "size", None) or 0
     if size > settings.DOCUMENT_MAX_BYTES:
         raise ValidationError(
@@ -56,3 +77,118 @@ def validate_document_file(value: File) -> None:
             code="file_content_mismatch",
             params={"kind": extension.upper()},
         )
+    content = _content(value)
+    if extension == "pdf":
+        pdf_check(content)
+    else:
+        image_check(content, extension)
+
+
+# Pillow's names of the formats behind each extension.
+IMAGE_FORMATS = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG"}
+# An image larger than this is refused before it is decoded (a small file may decode into an
+# enormous picture); an A4 page scanned at 600 dpi is 35 million pixels.
+MAX_IMAGE_PIXELS = 50_000_000
+
+
+def _content(value: File) -> bytes:
+    position = value.tell() if hasattr(value, "tell") else 0
+    value.seek(0)
+    content = value.read()
+    value.seek(position)
+    return content
+
+
+def _unreadable(kind: str) -> ValidationError:
+    return ValidationError(
+        _("The file cannot be read as a %(kind)s: it is damaged or is not a %(kind)s."),
+        code="file_unreadable",
+        params={"kind": kind},
+    )
+
+
+def pdf_check(content: bytes) -> None:
+    """A PDF that pypdf opens, not protected by a password, with at least one page."""
+    try:
+        reader = PdfReader(io.BytesIO(content), strict=False)
+        encrypted = reader.is_encrypted
+        pages = 0 if encrypted else len(reader.pages)
+        if pages:
+            reader.pages[0].mediabox  # noqa: B018 - the first page's dictionary parses
+    except Exception:  # whatever the parser trips on, the file is not a PDF
+        raise _unreadable("PDF") from None
+    if encrypted:
+        # A reviewer must be able to open and print the document; pypdf here cannot even
+        # decrypt AES without an extra library, so protected files are refused as a rule.
+        raise ValidationError(
+            _(
+                "The PDF is protected by a password; save it without protection and upload it again."
+            ),
+            code="file_encrypted",
+        )
+    if not pages:
+        raise ValidationError(_("The PDF has no pages."), code="file_no_pages")
+
+
+def decoded_image(
+    content: bytes, extension: str, *, max_pixels: int = MAX_IMAGE_PIXELS
+) -> Image.Image:
+    """The image fully decoded by Pillow, in the format its extension names, or a refusal."""
+    expected = IMAGE_FORMATS[extension]
+    kind = "PNG" if expected == "PNG" else "JPEG"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content), formats=[expected]) as probe:
+                if probe.width * probe.height > max_pixels:
+                    raise Image.DecompressionBombError(f"{probe.width}x{probe.height}")
+                probe.verify()  # the structure and checksums
+            image = Image.open(io.BytesIO(content), formats=[expected])
+            image.load()  # every pixel decoded: a truncated or foreign body fails here
+    except Exception:  # whatever Pillow trips on, the file is not that image
+        raise _unreadable(kind) from None
+    return image
+
+
+def image_check(content: bytes, extension: str) -> None:
+    decoded_image(content, extension).close()
+
+
+# A drawn signature is a canvas a few hundred pixels wide.
+MAX_SIGNATURE_PIXELS = 4_000_000
+
+
+def reencoded_png(content: bytes) -> bytes:
+    """A PNG's pixels written again as a new PNG: nothing of the upload but the picture
+    (no text chunks, profile or trailing bytes) is stored."""
+    image = decoded_image(content, "png", max_pixels=MAX_SIGNATURE_PIXELS)
+    if image.mode not in ("1", "L", "LA", "RGB", "RGBA"):
+        image = image.convert("RGBA")
+    clean = Image.frombytes(image.mode, image.size, image.tobytes())
+    out = io.BytesIO()
+    clean.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+@deconstructible
+class RandomName:
+    """`upload_to` giving a stored file a random name in `folder` (strftime codes allowed)."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+
+    def __call__(self, instance: Any, filename: str) -> str:
+        return random_name(timezone.now().strftime(self.folder), filename)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RandomName) and other.folder == self.folder
+
+    def __hash__(self) -> int:
+        return hash(self.folder)
+
+
+def random_name(folder: str, filename: str) -> str:
+    """`folder/<32 hex digits>.<extension>`: the original name is never part of it."""
+    extension = extension_of(filename)
+    suffix = extension if extension.isalnum() and len(extension) <= 5 else "bin"
+    return f"{folder}/{uuid.uuid4().hex}.{suffix}"

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import base64
 import datetime
-import io
 from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from core.spreadsheets import SafeWorkbook
 from reports import charts
 from reports.models import Report, ReportKind, ReportVersion
 from reports.suppression import HIDDEN
@@ -34,13 +34,6 @@ def _number(value: Any) -> float | None:
 def _withheld(value: Any) -> float | str:
     """A figure the report does not publish is "×", as in the PDF."""
     return HIDDEN if value is None else float(value)
-
-
-def _text(cell: Any) -> Any:
-    """A name that starts like a formula is kept as text (no formula runs in Excel)."""
-    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@"):
-        return "'" + cell
-    return cell
 
 
 def _data_uri(svg: str) -> str:
@@ -86,20 +79,18 @@ def report_pdf(
 
 def report_xlsx(version: ReportVersion, figures: dict[str, Any]) -> bytes:
     """One sheet a section; the same published figures as the PDF."""
-    from openpyxl import Workbook
-
     report = version.report
-    book = Workbook(write_only=True)
+    book = SafeWorkbook()
 
     def sheet(name: str, heading: list[Any], rows: list[list[Any]]) -> None:
-        ws = book.create_sheet(title=name[:31])
+        ws = book.create_sheet(title=name)
         ws.append(
             [title(report), period_label(report), _("Data up to"), f"{version.data_until:%d.%m.%Y}"]
         )
         ws.append([])
         ws.append(heading)
         for row in rows:
-            ws.append([_text(cell) for cell in row])
+            ws.append(row)
 
     r = figures["recipients"]
     sheet(
@@ -307,6 +298,4 @@ def report_xlsx(version: ReportVersion, figures: dict[str, Any]) -> bytes:
     )
     if report.kind == ReportKind.PILOT:
         sheet(_("Proposals"), [_("Proposals for legislation (Alg. §28)")], [[report.proposals]])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return book.save()

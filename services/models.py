@@ -14,7 +14,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.models import JobRow
-from providers.uploads import validate_document_file
+from providers.uploads import RandomName, validate_document_file
 from recipients.models import ServiceKind
 from tariffs.models import Setting
 
@@ -296,11 +296,11 @@ class Visit(models.Model):
     )
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     signature = models.FileField(
-        _("drawn signature"), upload_to="signatures/%Y/%m/", blank=True, max_length=200
+        _("drawn signature"), upload_to=RandomName("signatures/%Y/%m"), blank=True, max_length=200
     )
     paper_scan = models.FileField(
         _("scan of the signed journal"),
-        upload_to="journal-scans/%Y/%m/",
+        upload_to=RandomName("journal-scans/%Y/%m"),
         blank=True,
         max_length=200,
         validators=[validate_document_file],

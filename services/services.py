@@ -27,6 +27,7 @@ from core.errors import RoleRequired, fail
 from core.jobs import VISITS_GENERATE, outbox_enqueue
 from core.roles import PROVIDER_ROLES, Role, has_role, roles_of
 from providers.models import StaffMember
+from providers.uploads import reencoded_png
 from recipients.models import Child, Enrollment, EnrollmentStatus, ServiceKind
 from services import rules
 from services.models import (
@@ -627,7 +628,14 @@ def signature_png(data_url: str) -> bytes:
         raise fail(_("The signature could not be read."), "signature_invalid", "signature")
     if len(content) > SIGNATURE_MAX_BYTES:
         raise fail(_("The signature image is too large."), "signature_too_large", "signature")
-    return content
+    # Decoded whole and written again: only the drawn pixels are stored, never bytes of the
+    # upload (a PNG header followed by HTML, text chunks, a profile, trailing data).
+    try:
+        return reencoded_png(content)
+    except ValidationError:
+        raise fail(
+            _("The signature could not be read."), "signature_invalid", "signature"
+        ) from None
 
 
 def _active_enrollment(visit: Visit) -> Enrollment | None:
@@ -695,9 +703,8 @@ def visit_confirm(
             )
         if method == ConfirmationMethod.SIGNATURE:
             content = signature_png(signature)
-            visit.signature.save(
-                f"{visit.pk}-{uuid.uuid4().hex[:8]}.png", ContentFile(content), save=False
-            )
+            # stored under a random name (the field's upload_to)
+            visit.signature.save("signature.png", ContentFile(content), save=False)
         elif method == ConfirmationMethod.PIN:
             if not pin.strip():
                 raise fail(_("Enter the PIN."), "pin_missing", "pin")

@@ -7,7 +7,6 @@ takes the provider from the signed-in user, so a centre's staff never reach anot
 from __future__ import annotations
 
 import datetime
-import mimetypes
 from typing import Any
 
 from django.contrib import messages
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_POST
 from core.audit import record_access
 from core.forms import add_service_error
 from core.roles import PROVIDER_ROLES, Role, has_role, roles_of
+from providers.uploads import CONTENT_TYPES, extension_of
 from recipients import selectors as recipient_selectors
 from recipients.models import Enrollment, EnrollmentStatus, NeedsAssessment
 from services import selectors, services
@@ -323,8 +323,17 @@ def _stream(request: HttpRequest, visit: Visit, field: str) -> FileResponse:
     if not stored:
         raise Http404
     record_access(visit, user=request.user, what=field)
-    content_type = mimetypes.guess_type(stored.name)[0] or "application/octet-stream"
-    response = FileResponse(stored.open("rb"), content_type=content_type)
+    extension = extension_of(stored.name)
+    # A neutral name of facts that are no one's personal data: files stored before names
+    # were random kept the uploaded name ("Иванов_Данияр_<IIN>_журнал.pdf").
+    kind = "signature" if field == "signature" else "journal"
+    name = f"{kind}-{visit.provider.bin}-{visit.date:%Y-%m}-visit{visit.pk}.{extension or 'bin'}"
+    response = FileResponse(
+        stored.open("rb"),
+        content_type=CONTENT_TYPES.get(extension, "application/octet-stream"),
+        as_attachment=False,
+        filename=name,
+    )
     response["Cache-Control"] = "private, no-store"
     return response
 

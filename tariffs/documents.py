@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -10,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from budget.services import components
+from core.spreadsheets import SafeWorkbook
 from services.journal import FONTS
 from tariffs.models import Invoice
 
@@ -40,9 +40,7 @@ def act_pdf(invoice: Invoice) -> bytes:
 
 def lines_xlsx(invoice: Invoice) -> bytes:
     """The invoice's lines as a workbook: one row a line, then the totals."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
+    book = SafeWorkbook()
     sheet = book.create_sheet(title=f"{invoice.month:%Y-%m}")
     sheet.append([_("Provider"), invoice.provider.name, invoice.provider.bin])
     sheet.append([_("Month"), f"{invoice.month:%Y-%m}", str(invoice.get_status_display())])
@@ -76,6 +74,4 @@ def lines_xlsx(invoice: Invoice) -> bytes:
     sheet.append([_("Base component, ₸"), None, None, None, None, parts.base_kzt])
     sheet.append([_("Adjustments, ₸"), None, None, None, None, parts.adjustments_kzt])
     sheet.append([_("Total, ₸"), None, None, None, None, parts.total_kzt])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return book.save()

@@ -103,6 +103,10 @@ class ExchangeResource(resources.ModelResource):
         spec = self.spec()
         headers = [cell_text(header).lower() for header in (dataset.headers or [])]
         records = [list(row) for row in dataset]
+        # An optional column left out of the file reads as empty cells (exchange.md).
+        absent = sorted(spec.optional_columns - set(headers))
+        headers += absent
+        records = [record + [""] * len(absent) for record in records]
         self.file_check = check_file(spec.name, [headers, *records])
         # Cells become the exchange format's text (dates, padded IINs), so that the widgets
         # and the instance loader read what the checks read. Row numbers stay as they were.

@@ -51,6 +51,11 @@ class Column:
     name: str
     parser: Parser
     required: bool = True  # an empty cell is refused
+    # exchange.md marks the column optional: a file may leave it out entirely (older files,
+    # other systems), and then every row reads as if its cell were empty. Only such columns;
+    # a column that may merely be empty must still be there, so that a misspelt header is
+    # refused instead of silently clearing what the portal holds.
+    optional: bool = False
 
 
 # A check across the cells of one row: yields (column, code, message) for each problem.
@@ -67,6 +72,11 @@ class FileSpec:
     @property
     def column_names(self) -> list[str]:
         return [column.name for column in self.columns]
+
+    @property
+    def optional_columns(self) -> frozenset[str]:
+        """The columns a file may leave out (exchange.md marks them optional)."""
+        return frozenset(column.name for column in self.columns if column.optional)
 
     @property
     def identifier_columns(self) -> frozenset[str]:
@@ -296,7 +306,12 @@ VISITS = FileSpec(
         Column("end", Time()),
         Column("status", Choice(VisitStatus, gettext_lazy("visit status"))),
         Column("confirmed", YesNo()),
-        Column("services", ChoiceList(ServiceKind, gettext_lazy("service kind")), required=False),
+        Column(
+            "services",
+            ChoiceList(ServiceKind, gettext_lazy("service kind")),
+            required=False,
+            optional=True,
+        ),
     ),
     checks=(visit_times,),
 )
@@ -378,7 +393,7 @@ def missing_columns(spec: FileSpec, table: Table) -> list[RowError]:
             _("the required column '%(column)s' is missing") % {"column": column},
         )
         for column in spec.column_names
-        if column not in table.headers
+        if column not in table.headers and column not in spec.optional_columns
     ]
 
 

@@ -8,6 +8,8 @@ import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from core import spreadsheets
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -315,8 +317,12 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
-# A cell starting with = + - @ is written as text, so a spreadsheet never runs it as a formula.
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# Exports are CSV or XLSX written through the portal's one safe-cell writer
+# (`core.spreadsheets`: a text that starts like a formula gets a leading apostrophe, numbers
+# and dates stay typed). import-export's own escaping is off: it drops a leading "=" (so "==x"
+# still comes out as a formula), misses + - @, and turns every number into text.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
+EXPORT_FORMATS = spreadsheets.EXPORT_FORMATS
 
 # Mail (deadline reminders to officers). The console by default; production sets SMTP.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

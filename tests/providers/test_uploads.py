@@ -1,5 +1,6 @@
 """Uploads: only PDF or images, size-limited, checked by content; a refusal saves nothing."""
 
+import base64
 import datetime
 
 import pytest
@@ -12,7 +13,10 @@ from providers.models import DocumentKind, QualificationDocument
 from tests.factories import PDF_BYTES, ProviderFactory, head_of
 
 pytestmark = pytest.mark.django_db
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+# A real 1×1 PNG: uploads are decoded, leading bytes are not enough.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
 
 
 def stored_files(settings):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
 import re
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.spreadsheets import csv_writer
 from providers.models import Provider
 from tariffs.models import Invoice, InvoiceExclusion, InvoiceLine
 from tariffs.services import bill_month
@@ -96,6 +96,8 @@ def write_files(out: Path, invoices: list[Invoice]) -> None:
 
 def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as file:
-        writer = csv.writer(file, lineterminator="\n")
+        # The safe writer leaves the contract's identifiers, codes, dates and numbers as they
+        # are; only a free-text visit_id that starts like a formula would get its apostrophe.
+        writer = csv_writer(file, lineterminator="\n")
         writer.writerow(header)
         writer.writerows(rows)
