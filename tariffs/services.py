@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.audit import acting_as
 from core.errors import fail
+from core.locks import hold
 from core.roles import Role, ensure_role
 from providers.models import Provider
 from services.models import Visit
@@ -57,6 +58,9 @@ def bill_month(
     queries whatever the number of visits.
     """
     first, last = month_bounds(month)
+    # One bill of a month at a time (of the city or of one provider): a second one started
+    # meanwhile waits, then recomputes the drafts the first stored (docs/decisions.md).
+    hold(f"bill_month:{first:%Y-%m}")
     visits = Visit.objects.filter(date__range=(first, last))
     known = facts.load(visits)
     decisions = rules.decide(facts.candidates(visits), known)

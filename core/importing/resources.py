@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import models
+from django.db import connection, models
 from django.utils.translation import gettext as _
 from import_export import resources, widgets
 from import_export.fields import Field
@@ -20,6 +20,7 @@ from import_export.instance_loaders import BaseInstanceLoader
 from core.importing.cells import CellError, Parser, cell_text
 from core.importing.service import FileCheck, check_file
 from core.importing.specs import FILE_SPECS, FileSpec
+from core.locks import hold
 
 
 class ExchangeWidget(widgets.Widget):
@@ -100,6 +101,9 @@ class ExchangeResource(resources.ModelResource):
         return FILE_SPECS[cls.exchange_file]
 
     def before_import(self, dataset: Any, **kwargs: Any) -> None:
+        if not kwargs.get("dry_run") and connection.in_atomic_block:
+            # The admin's import writes as `import_dataset` does: one import at a time.
+            hold("import_dataset")
         spec = self.spec()
         headers = [cell_text(header).lower() for header in (dataset.headers or [])]
         records = [list(row) for row in dataset]

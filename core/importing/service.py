@@ -33,6 +33,7 @@ from core.importing.specs import (
 )
 from core.importing.writing import write_plan
 from core.jobs import FIND_DUPLICATES, outbox_enqueue
+from core.locks import hold
 from services.models import Visit
 from services.services import flag_overlaps_in
 
@@ -99,6 +100,10 @@ def dataset_import(
         files[name] = ParsedFile(spec, table.source, rows)
 
     with transaction.atomic(), _fewer_collections():
+        if not dry_run:
+            # One import at a time: a second one started meanwhile waits, then reads what the
+            # first wrote and finds it done (no duplicate key errors; docs/decisions.md).
+            hold("import_dataset")
         # Read inside the transaction that writes, so the checks see what is written over.
         state = load_state(files)
         errors.extend(check_dataset(files, state))
