@@ -56,6 +56,7 @@ def bill_month(
     visits but nothing billed still gets an invoice (of zero). Set-based: a fixed number of
     queries whatever the number of visits.
     """
+    ensure_role(acting_user, Role.AKIMAT_OFFICER, scheduler_may=True)
     first, last = month_bounds(month)
     visits = Visit.objects.filter(date__range=(first, last))
     known = facts.load(visits)

@@ -32,6 +32,7 @@ from core.importing.specs import (
     parse_table,
 )
 from core.importing.writing import write_plan
+from core.roles import Role, ensure_role
 from services.models import Visit
 from services.services import flag_overlaps_in
 
@@ -66,6 +67,7 @@ def dataset_import(
     chunks are written while no row of the dataset has been refused, and a refusal found later
     rolls the whole transaction back.
     """
+    ensure_role(acting_user, Role.AKIMAT_OFFICER, scheduler_may=True)
     if isinstance(directory, str):
         directory = Path(directory)
     if isinstance(directory, Path):
