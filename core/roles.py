@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import RoleRequired
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
@@ -58,11 +60,17 @@ def primary_role(user: User | AnonymousUser | None) -> str | None:
     return None
 
 
-def ensure_role(user: User | AnonymousUser | None, *roles: str) -> None:
-    """Refuse (403) unless the user holds one of `roles`."""
-    from django.utils.translation import gettext_lazy as _
+def ensure_role(
+    user: User | AnonymousUser | None, *roles: str, scheduler_may: bool = False
+) -> None:
+    """Refuse (403, code `role_required`) unless the user holds one of `roles`.
 
-    from core.errors import RoleRequired
-
+    Every service that changes state or starts work calls this first, whoever calls the
+    service (a page, the admin, the API, a command). `scheduler_may` lets the scheduler and
+    management commands, which act as no one (`acting_user=None`), run the service too; an
+    anonymous user is never the scheduler.
+    """
+    if user is None and scheduler_may:
+        return
     if not has_role(user, *roles):
         raise RoleRequired(_("Your role does not allow this action."))

@@ -492,7 +492,7 @@ class PossibleDuplicateAdmin(admin.ModelAdmin):
 
     def find_view(self, request: HttpRequest) -> HttpResponse:
         """Start the search for possible duplicates now (it also runs after every import)."""
-        if not self.has_view_permission(request):
+        if not self.has_change_permission(request):
             raise PermissionDenied
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:recipients_possibleduplicate_changelist"))

@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -76,6 +76,8 @@ class ReconciliationRunAdmin(admin.ModelAdmin):
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> Any:
         """The period is all an officer gives: the run itself is queued by the service."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied  # before the POST branch below acts
         if request.method == "POST":
             form = RunForm(request.POST)
             if form.is_valid():
@@ -95,6 +97,8 @@ class ReconciliationRunAdmin(admin.ModelAdmin):
         return super().add_view(request, form_url, extra_context)
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         extra_context = {
             **(extra_context or {}),
             "refresh": ReconciliationRun.objects.filter(status__in=ACTIVE).exists(),

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import acting_as
 from core.jobs import RECONCILIATION, job_lock, job_started, outbox_enqueue
+from core.roles import Role, ensure_role
 from reconciliation.checks import CHECKS, Found, Period, done_visits, judged_by
 from reconciliation.models import (
     ACTIVE,
@@ -38,6 +39,7 @@ def run_start(
 ) -> ReconciliationRun:
     """Queue a reconciliation of the period; refused while one of the same period is queued or
     running (the lock is a database constraint, so two officers cannot both start one)."""
+    ensure_role(acting_user, Role.AKIMAT_OFFICER, scheduler_may=True)
     if period_end < period_start:
         raise ValidationError({"period_end": _("The period ends before it starts.")})
     user = acting_user if getattr(acting_user, "is_authenticated", False) else None
@@ -286,6 +288,7 @@ def findings_review(
 
     A confirmed finding's visits are excluded from billing (REJECTED_ON_REVIEW); a dismissed
     one's are not. Findings no longer found cannot be reviewed."""
+    ensure_role(acting_user, Role.AKIMAT_OFFICER)
     if status not in (FindingStatus.CONFIRMED, FindingStatus.DISMISSED):
         raise ValidationError({"status": _("Choose confirm or dismiss.")})
     comment = (comment or "").strip()

@@ -9,9 +9,9 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -199,6 +199,8 @@ class ReportAdmin(admin.ModelAdmin):
         return f"v{last.number} · {last.get_status_display()} · {last.data_until:%d.%m.%Y}"
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         preparing = ReportVersion.objects.filter(
             status__in=[VersionStatus.QUEUED, VersionStatus.RUNNING]
         ).exists()
@@ -207,8 +209,15 @@ class ReportAdmin(admin.ModelAdmin):
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
     ) -> Any:
+        # Permission first, then the object through get_object (a malformed or out-of-range
+        # id is a 404 there, not a 500 in our own query).
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        report = self.get_object(request, object_id)
+        if report is None:
+            raise Http404
         preparing = ReportVersion.objects.filter(
-            report_id=object_id, status__in=[VersionStatus.QUEUED, VersionStatus.RUNNING]
+            report=report, status__in=[VersionStatus.QUEUED, VersionStatus.RUNNING]
         ).exists()
         return super().change_view(
             request, object_id, form_url, {**(extra_context or {}), "refresh": preparing}
@@ -224,14 +233,18 @@ class ReportAdmin(admin.ModelAdmin):
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> Any:
         """Officers name the period; the report and its deadlines are made by the service."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
         form = ReportCreateForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
                 if data["kind"] == ReportKind.HALF_YEAR:
-                    report = services.report_for_half(data["year"], data["half"])
+                    report = services.report_for_half(
+                        data["year"], data["half"], acting_user=request.user
+                    )
                 else:
-                    report = services.pilot_report(data["period_end"])
+                    report = services.pilot_report(data["period_end"], acting_user=request.user)
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
             else:
@@ -343,9 +356,11 @@ class SurveyInvitationAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         if request.method == "POST" and request.POST.get("make_links"):
+            if not self.has_view_permission(request):
+                raise PermissionDenied
             form = InvitationForm(request.POST)
-            if form.is_valid() and self.has_view_permission(request):
-                made = services.survey_invitations(**form.cleaned_data)
+            if form.is_valid():
+                made = services.survey_invitations(**form.cleaned_data, acting_user=request.user)
                 self.message_user(request, _("%(count)d link(s) made.") % {"count": made})
             else:
                 self.message_user(request, _("Give the year and the half-year."), messages.ERROR)

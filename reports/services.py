@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from core.audit import acting_as
 from core.jobs import REPORT_VERSION, job_lock, job_started, outbox_enqueue
+from core.roles import Role, ensure_role
 from reports.models import (
     ReminderMilestone,
     Report,
@@ -51,8 +52,9 @@ def deadlines(year: int, half: int) -> dict[str, datetime.date]:
     }
 
 
-def report_for_half(year: int, half: int) -> Report:
+def report_for_half(year: int, half: int, *, acting_user: Any = None) -> Report:
     """The half-year's report, created with its deadlines when it does not exist yet."""
+    ensure_role(acting_user, Role.AKIMAT_OFFICER, scheduler_may=True)
     start, end = half_year_bounds(year, half)
     due = deadlines(year, half)
     report, _created = Report.objects.get_or_create(
@@ -70,9 +72,12 @@ def report_for_half(year: int, half: int) -> Report:
     return report
 
 
-def pilot_report(period_end: datetime.date, *, start: datetime.date = PILOT_START) -> Report:
+def pilot_report(
+    period_end: datetime.date, *, start: datetime.date = PILOT_START, acting_user: Any = None
+) -> Report:
     """The analytical report of the pilot over its whole period (Alg. §28). No deadline is set
     by the seeds; officers record the dates when it is delivered and published."""
+    ensure_role(acting_user, Role.AKIMAT_OFFICER, scheduler_may=True)
     if period_end < start:
         raise ValidationError(
             {
@@ -97,6 +102,7 @@ def version_start(
 
     Data are counted up to the period's end, or up to yesterday while the period is running.
     A report made final is not generated again."""
+    ensure_role(user, Role.AKIMAT_OFFICER, scheduler_may=True)
     if language not in dict(settings.LANGUAGES):
         raise ValidationError({"language": _("Unknown language.")})
     if report.status != ReportStatus.DRAFT:
@@ -272,6 +278,7 @@ def version_translate(*, report: Report, language: str, user: Any = None) -> Rep
     ready, with its own checksums."""
     from reports.figures import is_neutral
 
+    ensure_role(user, Role.AKIMAT_OFFICER, scheduler_may=True)
     if language not in dict(settings.LANGUAGES):
         raise ValidationError({"language": _("Unknown language.")})
     source = translation_source(report)
@@ -318,6 +325,7 @@ def version_translate(*, report: Report, language: str, user: Any = None) -> Rep
 def report_finalise(*, report: Report, user: Any) -> Report:
     """Draft → final, with its latest ready version. A half-year report is final only once
     its half-year is over and the version holds its data to the last day."""
+    ensure_role(user, Role.AKIMAT_OFFICER)
     if report.status != ReportStatus.DRAFT:
         raise ValidationError(_("Only a draft is made final."))
     if report.versions.filter(status__in=ACTIVE).exists():
@@ -349,6 +357,7 @@ def report_finalise(*, report: Report, user: Any) -> Report:
 
 
 def report_deliver(*, report: Report, user: Any, on: datetime.date) -> Report:
+    ensure_role(user, Role.AKIMAT_OFFICER)
     if report.status != ReportStatus.FINAL:
         raise ValidationError(_("Only a final report is delivered."))
     if report.finalised_at and on < timezone.localdate(report.finalised_at):
@@ -361,6 +370,7 @@ def report_deliver(*, report: Report, user: Any, on: datetime.date) -> Report:
 
 
 def report_publish(*, report: Report, user: Any, on: datetime.date, url: str = "") -> Report:
+    ensure_role(user, Role.AKIMAT_OFFICER)
     if report.status != ReportStatus.DELIVERED:
         raise ValidationError(_("Only a report delivered to the ministry is published."))
     if report.delivered_on and on < report.delivered_on:
@@ -498,11 +508,12 @@ def send_reminders(today: datetime.date) -> int:
 
 
 # -- satisfaction questionnaire -----------------------------------------------------------
-def survey_invitations(*, year: int, half: int) -> int:
+def survey_invitations(*, year: int, half: int, acting_user: Any = None) -> int:
     """A link for every enrolment in force during the half-year that has none yet; returns
     how many were made."""
     from recipients.models import Enrollment
 
+    ensure_role(acting_user, Role.AKIMAT_OFFICER, scheduler_may=True)
     enrolments = (
         Enrollment.objects.in_force(*half_year_bounds(year, half))
         .exclude(

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from core.audit import acting_as, validated_save
 from core.errors import RoleRequired, fail
 from core.jobs import VISITS_GENERATE, outbox_enqueue
-from core.roles import PROVIDER_ROLES, Role, has_role, roles_of
+from core.roles import PROVIDER_ROLES, Role, ensure_role, has_role, roles_of
 from providers.models import StaffMember
 from providers.uploads import reencoded_png
 from recipients.models import Child, Enrollment, EnrollmentStatus, ServiceKind
@@ -286,6 +286,7 @@ def remove_untouched_plans(visits: Any) -> int:
 
 def enrollment_plans_end(*, enrollment: Enrollment, acting_user: Any) -> int:
     """An enrolment ended: its untouched plans after the last day of service go (recipients)."""
+    ensure_role(acting_user, Role.AKIMAT_OFFICER)
     if enrollment.end_on is None:
         return 0
     with acting_as(acting_user):

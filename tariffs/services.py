@@ -57,6 +57,7 @@ def bill_month(
     visits but nothing billed still gets an invoice (of zero). Set-based: a fixed number of
     queries whatever the number of visits.
     """
+    ensure_role(acting_user, Role.AKIMAT_OFFICER, scheduler_may=True)
     first, last = month_bounds(month)
     # One bill of a month at a time (of the city or of one provider): a second one started
     # meanwhile waits, then recomputes the drafts the first stored (docs/decisions.md).

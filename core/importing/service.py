@@ -34,6 +34,7 @@ from core.importing.specs import (
 from core.importing.writing import write_plan
 from core.jobs import FIND_DUPLICATES, outbox_enqueue
 from core.locks import hold
+from core.roles import Role, ensure_role
 from services.models import Visit
 from services.services import flag_overlaps_in
 
@@ -68,6 +69,7 @@ def dataset_import(
     chunks are written while no row of the dataset has been refused, and a refusal found later
     rolls the whole transaction back.
     """
+    ensure_role(acting_user, Role.AKIMAT_OFFICER, scheduler_may=True)
     if isinstance(directory, str):
         directory = Path(directory)
     if isinstance(directory, Path):
