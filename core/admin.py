@@ -11,10 +11,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
+from knox.models import AuthToken
 
+from core import tokens
 from core.audit import record_access
 from core.models import User
+from core.roles import Role, has_role
 
 admin.site.site_header = _("Astana pilot portal — akimat")
 admin.site.site_title = _("Astana pilot portal")
@@ -121,3 +127,99 @@ def service_action(
     action.allowed_permissions = (permission,)  # type: ignore[attr-defined]
     action.__name__ = name
     return action
+
+
+# --- API tokens --------------------------------------------------------------------------------
+
+# knox registers an admin that lists the digests and lets anyone with the model permissions
+# create tokens; ours lists the tokens without any token material, to officers only, and
+# revokes them through the service (audited). Tokens are issued only by signing in.
+admin.site.unregister(AuthToken)
+
+
+@admin.register(AuthToken)
+class AuthTokenAdmin(admin.ModelAdmin):
+    list_display = ("user", "created", "expiry", "in_force")
+    list_display_links = None
+    list_filter = ("created", "expiry")
+    list_select_related = ("user",)
+    search_fields = ("user__username", "user__last_name")
+    fields = ("user", "created", "expiry")
+    readonly_fields = ("user", "created", "expiry")
+    ordering = ("-created",)
+    actions = ["revoke"]
+
+    # The rows' primary key is the token's digest: the list's checkboxes carry a keyed hash of
+    # it instead, turned back into the digest when an action is posted.
+    @staticmethod
+    def _handle(digest: str) -> str:
+        return salted_hmac("core.AuthTokenAdmin", digest).hexdigest()[:32]
+
+    def action_checkbox(self, obj: AuthToken) -> SafeString:
+        label = _("Select the token of %(user)s issued %(created)s") % {
+            "user": obj.user,
+            "created": f"{timezone.localtime(obj.created):%d.%m.%Y %H:%M}",
+        }
+        checkbox = forms.CheckboxInput({"class": "action-select", "aria-label": label})
+        return checkbox.render(helpers.ACTION_CHECKBOX_NAME, self._handle(obj.digest))
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if request.method == "POST" and helpers.ACTION_CHECKBOX_NAME in request.POST:
+            wanted = set(request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
+            post = request.POST.copy()
+            post.setlist(
+                helpers.ACTION_CHECKBOX_NAME,
+                [
+                    digest
+                    for digest in AuthToken.objects.values_list("digest", flat=True)
+                    if self._handle(digest) in wanted
+                ],
+            )
+            request.POST = post  # type: ignore[assignment]
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(boolean=True, description=_("in force"))
+    def in_force(self, obj: AuthToken) -> bool:
+        return obj.expiry is None or obj.expiry > timezone.now()
+
+    def _officer(self, request: HttpRequest) -> bool:
+        return request.user.is_active and has_role(request.user, Role.AKIMAT_OFFICER)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._officer(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._officer(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._officer(request)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # revoking goes through the service
+        return actions
+
+    def delete_model(self, request: HttpRequest, obj: AuthToken) -> None:
+        tokens.token_revoke(token=obj, acting_user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[AuthToken]) -> None:
+        for token in queryset.select_related("user"):
+            tokens.token_revoke(token=token, acting_user=request.user)
+
+    @admin.action(description=_("Revoke the selected tokens"), permissions=["delete"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[AuthToken]) -> None:
+        count = 0
+        for token in queryset.select_related("user"):
+            tokens.token_revoke(token=token, acting_user=request.user)
+            count += 1
+        self.message_user(
+            request, _("%(count)d token(s) revoked.") % {"count": count}, messages.SUCCESS
+        )

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from core import apis as core_apis
 from core import views as core_views
 from providers.apis import ProviderViewSet
 from recipients.apis import ChildViewSet, EnrollmentViewSet
@@ -31,6 +32,9 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("admin/", admin.site.urls),
+    path("api/auth/login/", core_apis.LoginView.as_view(), name="api_login"),
+    path("api/auth/logout/", core_apis.LogoutView.as_view(), name="api_logout"),
+    path("api/auth/logout-all/", core_apis.LogoutAllView.as_view(), name="api_logout_all"),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),

@@ -24,10 +24,13 @@ class EnrollmentSerializer(serializers.ModelSerializer):
     child_iin = serializers.CharField(source="child.iin", read_only=True)
     provider_bin = serializers.CharField(source="provider.bin", read_only=True)
     consent_on = serializers.DateField(
-        source="application.consent_on", read_only=True, default=None
+        source="application.consent_on", read_only=True, default=None, allow_null=True
     )
     consent_withdrawn_on = serializers.DateField(
-        source="application.consent_withdrawn_on", read_only=True, default=None
+        source="application.consent_withdrawn_on",
+        read_only=True,
+        default=None,
+        allow_null=True,
     )
 
     class Meta:

@@ -36,6 +36,10 @@ class VisitSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text=_("The kinds of service given, derived from the services."),
     )
+    # Empty until the representative confirms: "" belongs to the answer's enum.
+    confirmation_method = serializers.ChoiceField(
+        choices=ConfirmationMethod.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Visit
@@ -275,7 +279,7 @@ class VisitViewSet(
         responses={200: VisitSerializer},
     )
     @action(detail=True, methods=["post"], url_path="status")
-    def set_status(self, request: Request, visit_id: str | None = None) -> Response:
+    def set_status(self, request: Request, visit_id: str | None = None, **kwargs: Any) -> Response:
         visit = self.get_object()
         serializer = VisitStatusChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -308,7 +312,7 @@ class VisitViewSet(
         responses={200: VisitSerializer},
     )
     @action(detail=True, methods=["post"])
-    def confirm(self, request: Request, visit_id: str | None = None) -> Response:
+    def confirm(self, request: Request, visit_id: str | None = None, **kwargs: Any) -> Response:
         visit = self.get_object()
         serializer = VisitConfirmSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.exceptions import NoReverseMatch
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from reports import charts, services
@@ -115,7 +115,8 @@ def test_only_analysts_and_officers_read_reports(client, ready, make_user):
 def test_the_api_lists_reports_and_serves_their_files_by_token(ready):
     reader = analyst()
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=reader).key}")
+    _row, token = AuthToken.objects.create(user=reader)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     listing = api.get("/api/reports/").json()
     row = listing["results"][0] if "results" in listing else listing[0]
     assert (row["period_start"], row["period_end"], row["status"]) == (
