@@ -33,7 +33,7 @@ from reports.models import (
     SurveyResponse,
     VersionStatus,
 )
-from reports.periods import dashboard_periods
+from reports.periods import PILOT_START, half_year_bounds, half_year_label, half_years
 
 DASHBOARD_CACHE_SECONDS = 300
 logger = logging.getLogger(__name__)
@@ -108,6 +108,17 @@ def _version_response(version: ReportVersion, kind: str) -> FileResponse:
     return response
 
 
+def _half_years(today: datetime.date) -> list[tuple[str, str, datetime.date, datetime.date]]:
+    """(code, label, start, end) of every half-year of the pilot so far, newest first, then
+    the whole pilot."""
+    options = []
+    for year, half in reversed(list(half_years(PILOT_START, today))):
+        start, end = half_year_bounds(year, half)
+        options.append((f"{year}-H{half}", half_year_label(year, half), start, end))
+    options.append(("pilot", str(_("The whole pilot")), PILOT_START, today))
+    return options
+
+
 class DashboardForm(forms.Form):
     period = forms.ChoiceField(label=_("Period"))
     provider = forms.TypedChoiceField(
@@ -118,7 +129,7 @@ class DashboardForm(forms.Form):
         from providers.models import Provider
 
         super().__init__(*args, **kwargs)
-        options = dashboard_periods(today)
+        options = _half_years(today)
         self.options = {code: (start, end) for code, _l, start, end in options}
         period = self.fields["period"]
         assert isinstance(period, forms.ChoiceField)
