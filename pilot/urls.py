@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
@@ -37,7 +38,12 @@ urlpatterns = [
     path("api/auth/logout-all/", core_apis.LogoutAllView.as_view(), name="api_logout_all"),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
+    # The browsable docs send a visitor who is not signed in to the login page.
+    path(
+        "api/docs/",
+        login_required(SpectacularSwaggerView.as_view(url_name="schema")),
+        name="api_docs",
+    ),
     path("", include("providers.urls")),
     path("", include("recipients.urls")),
     path("", include("services.urls")),

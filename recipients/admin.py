@@ -21,7 +21,6 @@ from import_export.admin import ImportExportMixin
 from core.admin import AccessLoggedAdminMixin, service_action
 from core.audit import record_access, record_access_many
 from core.forms import ConfirmForm, DateInput, ReasonsForm
-from core.jobs import FIND_DUPLICATES, outbox_enqueue
 from recipients import rules, selectors, services
 from recipients.models import (
     Child,
@@ -496,7 +495,7 @@ class PossibleDuplicateAdmin(admin.ModelAdmin):
             raise PermissionDenied
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:recipients_possibleduplicate_changelist"))
-        outbox_enqueue(FIND_DUPLICATES)
+        services.duplicates_search_start(acting_user=request.user)
         self.message_user(
             request, _("The search for possible duplicates was started."), messages.INFO
         )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.audit import acting_as, validated_save
 from core.errors import fail
+from core.jobs import FIND_DUPLICATES, outbox_enqueue
 from core.roles import Role, ensure_role
 from recipients import rules
 from recipients.models import (
@@ -233,6 +234,13 @@ def enrollment_warnings_refresh(*, today: datetime.date) -> int:
     before = EnrollmentWarning.objects.count()
     EnrollmentWarning.objects.bulk_create(warnings, ignore_conflicts=True)
     return EnrollmentWarning.objects.count() - before
+
+
+@transaction.atomic
+def duplicates_search_start(*, acting_user: Any) -> None:
+    """Queue the search for possible duplicates now (it also runs after every import)."""
+    ensure_role(acting_user, Role.AKIMAT_OFFICER)
+    outbox_enqueue(FIND_DUPLICATES)
 
 
 @transaction.atomic

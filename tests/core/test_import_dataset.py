@@ -40,7 +40,7 @@ from services.models import Visit
 from tariffs.models import Tariff
 from tariffs.resources import TariffResource
 from tests.exchange_files import read_rows, set_cell, write_rows
-from tests.factories import UserFactory
+from tests.factories import ProviderFactory, coordinator_of, officer
 
 MAIN = Path(__file__).resolve().parents[2]
 BAD_FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "import_bad"
@@ -527,7 +527,7 @@ def test_spreadsheet_cells_read_as_the_format_writes_them(value, identifier, tex
 
 
 def test_each_created_object_gets_an_audit_entry_of_the_import(sample):
-    user = UserFactory()
+    user = officer()
 
     dataset_import(directory=sample, acting_user=user)
 
@@ -543,7 +543,7 @@ def test_each_created_object_gets_an_audit_entry_of_the_import(sample):
 def test_the_audit_entries_of_created_rows_are_what_auditlog_would_write(sample):
     # The import builds them without auditlog's generic diff (and writes them with COPY on
     # PostgreSQL): for every kind of object it creates they must be what auditlog makes.
-    user = UserFactory(email="officer@example.kz")
+    user = officer(email="officer@example.kz")
 
     dataset_import(directory=sample, acting_user=user)
 
@@ -572,7 +572,7 @@ def test_the_audit_entries_of_created_rows_are_what_auditlog_would_write(sample)
 
 def test_a_changed_row_is_updated_in_place_and_audited(sample, dataset):
     dataset_import(directory=sample)
-    user = UserFactory()
+    user = officer()
     first = read_rows(dataset / "children.csv")[0]
     set_cell(dataset / "children.csv", 2, "address", "г. Астана, ул. Новая, 1")
     decision = read_rows(dataset / "enrollments.csv")[0]
@@ -884,7 +884,7 @@ def test_a_resource_refuses_a_file_without_a_required_column(sample):
 
 
 def test_the_command_attributes_the_changes_to_the_user_given(sample):
-    user = UserFactory(username="importer")
+    user = officer(username="importer")
 
     call_command("import_dataset", str(sample), "--user", "importer", stdout=io.StringIO())
 
@@ -895,6 +895,15 @@ def test_the_command_attributes_the_changes_to_the_user_given(sample):
     ) == {user.pk}
     with pytest.raises(CommandError):
         call_command("import_dataset", str(sample), "--user", "nobody", stdout=io.StringIO())
+
+
+def test_the_command_refuses_a_user_whose_role_may_not_import(sample):
+    coordinator_of(ProviderFactory(), username="coord")
+
+    with pytest.raises(CommandError, match="coord"):
+        call_command("import_dataset", str(sample), "--user", "coord", stdout=io.StringIO())
+
+    assert not Child.objects.exists()
 
 
 def test_a_birth_date_disagreeing_with_the_iin_is_only_a_warning(

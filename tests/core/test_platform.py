@@ -13,7 +13,13 @@ from rest_framework.test import APIRequestFactory
 
 from core.api import exception_handler
 from core.errors import fail
-from tests.factories import UserFactory
+from tests.factories import (
+    UserFactory,
+    VisitFactory,
+    admitted_provider,
+    enrolled_child,
+    head_of,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -158,6 +164,40 @@ def test_kazakh_dates_have_their_own_format():
 
     with translation.override("kk"):
         assert formats.date_format(datetime.date(2026, 6, 5), "SHORT_DATE_FORMAT") == "05.06.2026"
+
+
+@pytest.mark.django_db
+def test_the_schema_and_the_docs_are_for_signed_in_users_only(client):
+    # The schema names every field of a child's record (issue 13, item 3).
+    assert client.get("/api/schema/").status_code in (401, 403)
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 302
+    assert docs["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_pages_and_answers_with_personal_data_are_never_stored(client):
+    # Centres share tablets: no page with names or IINs may stay in a browser's cache
+    # (issue 13, item 5). Every view is covered by the middleware; these carry the most.
+    provider = admitted_provider()
+    enrollment = enrolled_child(provider)
+    VisitFactory(enrollment=enrollment)
+    head = head_of(provider)
+    client.force_login(head)
+    paths = [
+        reverse("recipients:children"),
+        reverse("recipients:child", args=[enrollment.child_id]),
+        reverse("services:day"),
+        reverse("services:journal"),
+        reverse("tariffs:invoices"),
+        "/api/children/",
+        "/api/visits/",
+    ]
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        directives = {part.strip() for part in response["Cache-Control"].split(",")}
+        assert {"no-store", "private"} <= directives, path
 
 
 @pytest.mark.django_db

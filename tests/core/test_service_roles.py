@@ -9,6 +9,7 @@ import pytest
 from core.errors import RoleRequired
 from core.importing import dataset_import
 from core.roles import Role
+from recipients import services as recipients
 from reconciliation import services as reconciliation
 from reports import services as reports
 from services.services import enrollment_plans_end
@@ -77,6 +78,9 @@ CALLS = {
     ),
     "dataset_import": lambda user, report, enrollment: dataset_import(
         directory=SAMPLE, acting_user=user
+    ),
+    "duplicates_search_start": lambda user, report, enrollment: recipients.duplicates_search_start(
+        acting_user=user
     ),
 }
 

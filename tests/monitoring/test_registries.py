@@ -137,7 +137,7 @@ def test_a_second_import_changes_nothing_and_records_no_new_load(sample):
 def test_a_changed_row_is_updated_in_place_and_links_to_the_new_load(sample, dataset):
     dataset_import(directory=sample)
     first_load = RegistryImport.objects.get(kind=RegistryKind.HEALTH)
-    user = UserFactory()
+    user = officer()
     row = read_rows(dataset / "registry_health.csv")[0]
     set_cell(dataset / "registry_health.csv", 2, "end_on", "2026-09-10")
 

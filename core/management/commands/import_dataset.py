@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from core.errors import RoleRequired
 from core.importing import dataset_import
 
 
@@ -37,7 +38,15 @@ class Command(BaseCommand):
                     _("There is no user %(username)s") % {"username": options["user"]}
                 ) from exc
 
-        report = dataset_import(directory=directory, dry_run=options["dry_run"], acting_user=user)
+        try:
+            report = dataset_import(
+                directory=directory, dry_run=options["dry_run"], acting_user=user
+            )
+        except RoleRequired as exc:
+            raise CommandError(
+                _("%(username)s may not import data: %(reason)s")
+                % {"username": options["user"], "reason": exc}
+            ) from exc
 
         for line in report.summary_lines():
             self.stdout.write(line)
