@@ -19,11 +19,16 @@ def children_for_user(*, user: Any) -> QuerySet[Child]:
     if Role.AKIMAT_OFFICER in roles:
         return Child.objects.all()
     if roles & PROVIDER_ROLES and getattr(user, "provider_id", None):
-        enrolled_here = Enrollment.objects.filter(
-            child=OuterRef("pk"), provider_id=user.provider_id, status=EnrollmentStatus.APPROVED
-        )
-        return Child.objects.filter(Exists(enrolled_here))
+        return children_enrolled_with(user.provider_id)
     return Child.objects.none()
+
+
+def children_enrolled_with(provider_id: int) -> QuerySet[Child]:
+    """The children a provider has enrolled by an approved decision, now or in the past."""
+    enrolled_here = Enrollment.objects.filter(
+        child=OuterRef("pk"), provider_id=provider_id, status=EnrollmentStatus.APPROVED
+    )
+    return Child.objects.filter(Exists(enrolled_here))
 
 
 def enrollments_for_user(*, user: Any) -> QuerySet[Enrollment]:

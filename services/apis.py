@@ -19,6 +19,7 @@ from core.audit import record_access, record_access_many
 from core.roles import PROVIDER_ROLES, roles_of
 from providers.models import StaffMember
 from recipients.models import Child
+from recipients.selectors import children_enrolled_with
 from services import services
 from services.models import ConfirmationMethod, Visit, VisitStatus
 from services.selectors import visits_for_user
@@ -65,11 +66,19 @@ class VisitSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+def _choices(serializer: serializers.Serializer, name: str) -> serializers.PrimaryKeyRelatedField:
+    field = serializer.fields[name]
+    assert isinstance(field, serializers.PrimaryKeyRelatedField)
+    return field
+
+
 class VisitCreateSerializer(serializers.Serializer):
     """A visit logged by the client; `visit_id` is the client's own key, so retries are safe."""
 
     visit_id = serializers.CharField(max_length=64)
-    child = serializers.PrimaryKeyRelatedField(queryset=Child.objects.all())
+    # The querysets are narrowed to the caller's provider in __init__: another provider's child
+    # or staff member answers "does not exist", as an id that names no one does.
+    child = serializers.PrimaryKeyRelatedField(queryset=Child.objects.none())
     setting = serializers.ChoiceField(choices=Setting.choices)
     date = serializers.DateField()
     start = serializers.TimeField()
@@ -83,8 +92,13 @@ class VisitCreateSerializer(serializers.Serializer):
     )
     services = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     staff = serializers.PrimaryKeyRelatedField(
-        queryset=StaffMember.objects.all(), required=False, allow_null=True, default=None
+        queryset=StaffMember.objects.none(), required=False, allow_null=True, default=None
     )
+
+    def __init__(self, *args: Any, provider_id: int = 0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self, "child").queryset = children_enrolled_with(provider_id)
+        _choices(self, "staff").queryset = StaffMember.objects.filter(provider_id=provider_id)
 
 
 class VisitStatusChangeSerializer(serializers.Serializer):
@@ -101,9 +115,13 @@ class VisitStatusChangeSerializer(serializers.Serializer):
     end = serializers.TimeField(required=False)
     services = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     staff = serializers.PrimaryKeyRelatedField(
-        queryset=StaffMember.objects.all(), required=False, allow_null=True, default=None
+        queryset=StaffMember.objects.none(), required=False, allow_null=True, default=None
     )
     reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def __init__(self, *args: Any, provider_id: int = 0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self, "staff").queryset = StaffMember.objects.filter(provider_id=provider_id)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["status"] == VisitStatus.DONE:
@@ -259,10 +277,10 @@ class VisitViewSet(
         },
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = VisitCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         # ProviderStaffWrites has let only a provider's staff this far.
         provider_id: int = getattr(request.user, "provider_id", None) or 0
+        serializer = VisitCreateSerializer(data=request.data, provider_id=provider_id)
+        serializer.is_valid(raise_exception=True)
         visit, created = services.visit_create(
             provider_id=provider_id,
             acting_user=request.user,
@@ -281,7 +299,7 @@ class VisitViewSet(
     @action(detail=True, methods=["post"], url_path="status")
     def set_status(self, request: Request, visit_id: str | None = None, **kwargs: Any) -> Response:
         visit = self.get_object()
-        serializer = VisitStatusChangeSerializer(data=request.data)
+        serializer = VisitStatusChangeSerializer(data=request.data, provider_id=visit.provider_id)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         if data["status"] == VisitStatus.DONE:

@@ -541,10 +541,15 @@ def visit_create(
 
 
 def _repeated(existing: Visit, *, provider_id: int, child: Child, date: datetime.date) -> Visit:
-    """A repeated id is the same visit only if it names the same child and day."""
-    if existing.provider_id != provider_id:
-        raise fail(_("This visit id is already used."), "visit_id_taken", "visit_id")
-    if existing.child_id != child.pk or existing.date != date:
+    """A repeated id is the same visit only if it names the same provider, child and day.
+
+    An id another provider used answers exactly as one of this provider's used for another
+    visit: the answer must not tell a stranger's visit from one's own (issue 13, item 10)."""
+    if (
+        existing.provider_id != provider_id
+        or existing.child_id != child.pk
+        or existing.date != date
+    ):
         raise fail(
             _("This form was already used for another visit; open a new form."),
             "visit_id_reused",

@@ -191,7 +191,7 @@ def test_a_coordinator_cannot_log_a_visit_for_a_child_of_another_centre(centre):
     response = api(coordinator).post("/api/visits/", new_visit(foreign), format="json")
 
     assert response.status_code == 400
-    assert error_codes(response) == {("child", "not_enrolled_that_day")}
+    assert error_codes(response) == {("child", "does_not_exist")}
     assert not Visit.objects.exists()
 
 
@@ -243,14 +243,43 @@ def test_a_retried_create_with_the_same_visit_id_returns_the_first_visit(centre)
     assert first.json()["kinds"] == ["medical", "pedagogical"]
 
 
-def test_another_providers_visit_id_cannot_be_reused(centre):
+def test_another_providers_visit_id_answers_as_one_of_ours_used_for_another_visit(centre):
+    """The answer does not tell a stranger's visit from one's own (no existence oracle)."""
     _provider, coordinator, enrollment = centre
     VisitFactory(enrollment=enrolled_child(admitted_provider()), visit_id="C-0001")
+    VisitFactory(enrollment=enrollment, visit_id="C-0002", date=datetime.date(2026, 7, 8))
+    client = api(coordinator)
 
-    response = api(coordinator).post("/api/visits/", new_visit(enrollment), format="json")
+    theirs = client.post("/api/visits/", new_visit(enrollment), format="json")
+    ours = client.post("/api/visits/", new_visit(enrollment, visit_id="C-0002"), format="json")
 
-    assert response.status_code == 400
-    assert error_codes(response) == {("visit_id", "visit_id_taken")}
+    assert theirs.status_code == ours.status_code == 400
+    assert error_codes(theirs) == error_codes(ours) == {("visit_id", "visit_id_reused")}
+    assert theirs.json()["errors"][0]["message"] == ours.json()["errors"][0]["message"]
+    assert Visit.objects.count() == 2
+
+
+@pytest.mark.parametrize("field", ["child", "staff"])
+def test_another_providers_child_or_staff_answers_as_an_id_that_does_not_exist(centre, field):
+    _provider, coordinator, enrollment = centre
+    elsewhere = admitted_provider()
+    strangers = {
+        "child": enrolled_child(elsewhere).child_id,
+        "staff": StaffMemberFactory(provider=elsewhere).pk,
+    }
+    client = api(coordinator)
+
+    theirs = client.post(
+        "/api/visits/", new_visit(enrollment, **{field: strangers[field]}), format="json"
+    )
+    nobody = client.post("/api/visits/", new_visit(enrollment, **{field: 999999}), format="json")
+
+    assert theirs.status_code == nobody.status_code == 400
+    assert error_codes(theirs) == error_codes(nobody) == {(field, "does_not_exist")}
+    assert theirs.json()["errors"][0]["message"] == nobody.json()["errors"][0]["message"].replace(
+        "999999", str(strangers[field])
+    )
+    assert not Visit.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -319,6 +348,21 @@ def test_marking_a_planned_visit_done_records_its_times_services_and_staff(centr
         staff.pk,
     )
     assert Visit.objects.get(visit_id="P-1").status == "done"
+
+
+def test_marking_done_by_another_providers_staff_answers_as_no_such_staff(centre):
+    _provider, coordinator, enrollment = centre
+    stranger = StaffMemberFactory(provider=admitted_provider())
+    VisitFactory(enrollment=enrollment, visit_id="P-1", status="planned", services=[])
+    done = {"status": "done", "start": "10:15", "end": "11:45"}
+    client = api(coordinator)
+
+    theirs = client.post("/api/visits/P-1/status/", {**done, "staff": stranger.pk}, format="json")
+    nobody = client.post("/api/visits/P-1/status/", {**done, "staff": 999999}, format="json")
+
+    assert theirs.status_code == nobody.status_code == 400
+    assert error_codes(theirs) == error_codes(nobody) == {("staff", "does_not_exist")}
+    assert Visit.objects.get(visit_id="P-1").status == "planned"
 
 
 def test_marking_done_needs_the_times_and_keeps_the_four_hour_rule(centre):
