@@ -24,6 +24,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from core.demo_files import DEMO_PDF
 from core.models import User
 from core.roles import Role
 from providers.models import StaffMember
@@ -102,17 +103,7 @@ EXTRA_VISITS = 12
 OVERLAPPING_VISITS = 3
 
 PAPER_SCAN_NAME = "journal-scans/demo/journal-page.pdf"
-# A one-page PDF (the same bytes as the documents of core/demo.py): a scan of the paper journal.
-PAPER_SCAN = (
-    b"%PDF-1.3\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<\n/Producer (pypdf)\n>>\nendobj\n"
-    b"2 0 obj\n<<\n/Type /Pages\n/Count 1\n/Kids [ 4 0 R ]\n>>\nendobj\n"
-    b"3 0 obj\n<<\n/Type /Catalog\n/Pages 2 0 R\n>>\nendobj\n"
-    b"4 0 obj\n<<\n/Type /Page\n/Resources <<\n>>\n/MediaBox [ 0.0 0.0 595 842 ]\n"
-    b"/Parent 2 0 R\n>>\nendobj\n"
-    b"xref\n0 5\n0000000000 65535 f \n0000000015 00000 n \n0000000054 00000 n \n"
-    b"0000000113 00000 n \n0000000162 00000 n \n"
-    b"trailer\n<<\n/Size 5\n/Root 3 0 R\n/Info 1 0 R\n>>\nstartxref\n256\n%%EOF\n"
-)
+PAPER_SCAN = DEMO_PDF  # a scan of the paper journal
 
 
 @dataclass

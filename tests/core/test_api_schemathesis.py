@@ -35,6 +35,12 @@ pytestmark = pytest.mark.django_db
 EXAMPLES = 50
 
 
+@pytest.fixture(autouse=True)
+def _server_errors_raised(settings):
+    """A server error is raised to the test with its traceback, not answered as the 500 page."""
+    settings.DEBUG_PROPAGATE_EXCEPTIONS = True
+
+
 @pytest.fixture
 def portal():
     """Two centres, children enrolled with and without consent dates, visits in every state."""
@@ -84,7 +90,7 @@ def fuzz(user, ids):
         try:
             _checker(operation, headers, ids)()
         except (Exception, BaseExceptionGroup) as error:  # every operation is tried
-            failures.append(f"{operation.label}: {error}")
+            failures.append(f"{operation.label}: {error!r}")
     assert not failures, "\n\n".join(failures)
 
 
@@ -128,6 +134,7 @@ def test_real_answers_with_empty_consents_and_unconfirmed_visits_conform_to_the_
 
     response = Client(WSGIHandler()).get(path, headers={"Authorization": f"Token {token}"})
 
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
     rows = response.json["results"]
     assert None in {row.get("consent_on", "") for row in rows} or "" in {
         row.get("confirmation_method") for row in rows

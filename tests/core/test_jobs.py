@@ -183,7 +183,10 @@ def test_the_sweep_requeues_a_run_whose_heartbeat_stopped_and_fails_one_out_of_a
     with django_capture_on_commit_callbacks(execute=True):
         counts = jobs.jobs_sweep()  # tasks run in the process: the requeued run finishes here
 
-    assert counts["requeued"] == 1 and counts["failed"] == 1
+    active = list(
+        ReconciliationRun.objects.values_list("pk", "status", "heartbeat_at", "attempts", "error")
+    )
+    assert (counts["requeued"], counts["failed"]) == (1, 1), (counts, active, timezone.now())
     dead.refresh_from_db()
     hopeless.refresh_from_db()
     alive.refresh_from_db()
