@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from core.demo_files import DEMO_PDF
 from core.models import User
+from core.periods import add_months, month_start, previous_month_bounds
 from core.roles import Role
 from providers import services
 from providers.models import (
@@ -560,8 +561,7 @@ def load_findings(*, today: datetime.date, officer: User) -> int:
     from reconciliation.services import run_reconciliation
 
     end = today - datetime.timedelta(days=1)
-    last_month_end = today.replace(day=1) - datetime.timedelta(days=1)
-    periods = [(last_month_end.replace(day=1), last_month_end), (end.replace(day=1), end)]
+    periods = [previous_month_bounds(today), (month_start(end), end)]
     for start, finish in periods:
         if (
             start > finish
@@ -588,11 +588,11 @@ def load_invoices(*, today: datetime.date, officer: User) -> int:
     _load_budget(today.year)
     other_services = ExpenseCode.objects.get(code="159")
     month = datetime.date(2026, 6, 1)
-    this_month = today.replace(day=1)
+    this_month = month_start(today)
     number = 0
     while month < this_month:
         bill_month(month=month, acting_user=officer)
-        following = (month + datetime.timedelta(days=32)).replace(day=1)
+        following = add_months(month, 1)
         open_invoices = Invoice.objects.filter(
             month=month, status__in=[InvoiceStatus.DRAFT, InvoiceStatus.CHECKED]
         )

@@ -9,6 +9,7 @@ import datetime
 from collections import defaultdict
 
 from core.models import User
+from core.periods import previous_month_bounds
 
 HOSPITAL_ORGANISATION = "ГКП на ПХВ «Многопрофильная городская детская больница № 2» (демо)"
 SANATORIUM_ORGANISATION = "Детский санаторий «Балдаурен» (демо)"
@@ -18,10 +19,10 @@ KPPK_ORGANISATION = "КППК № 3 г. Астаны (демо)"
 def _months_before(today: datetime.date, count: int) -> list[tuple[datetime.date, datetime.date]]:
     """The `count` whole months before this one, oldest first, from the pilot's first month."""
     months: list[tuple[datetime.date, datetime.date]] = []
-    end = today.replace(day=1) - datetime.timedelta(days=1)
+    first, end = previous_month_bounds(today)
     while len(months) < count and end >= datetime.date(2026, 6, 1):
-        months.append((end.replace(day=1), end))
-        end = end.replace(day=1) - datetime.timedelta(days=1)
+        months.append((first, end))
+        first, end = previous_month_bounds(first)
     return list(reversed(months))
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
+from core.periods import months_between
 from recipients.models import Child, Enrollment
 from recipients.rules import birth_date_from_iin
 from reconciliation.models import FindingKind
@@ -369,15 +370,7 @@ _REGISTRY_REASONS = {
 
 def _months(period: Period) -> list[Period]:
     """The period cut at month ends."""
-    from tariffs.services import month_bounds
-
-    months = []
-    start = period.start
-    while start <= period.end:
-        last = month_bounds(start)[1]
-        months.append(Period(start, min(period.end, last)))
-        start = last + datetime.timedelta(days=1)
-    return months
+    return [Period(first, last) for first, last in months_between(period.start, period.end)]
 
 
 def double_financing(period: Period) -> list[Found]:

@@ -7,6 +7,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from core.jobs import RECONCILIATION, job_heartbeat
+from core.periods import month_start
 
 
 @shared_task(
@@ -32,7 +33,7 @@ def reconcile_current_month_task() -> int | None:
 
     today = timezone.localdate()
     yesterday = today - datetime.timedelta(days=1)
-    start = yesterday.replace(day=1)
+    start = month_start(yesterday)
     try:
         return run_start(period_start=start, period_end=yesterday).pk
     except ValidationError:

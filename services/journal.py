@@ -16,7 +16,6 @@ API's list pages. One entry on the provider would be cheaper still but would not
 
 from __future__ import annotations
 
-import calendar
 import datetime
 import re
 from collections.abc import Iterable
@@ -44,6 +43,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.audit import record_access, record_access_many
 from core.jobs import JOURNAL_EXPORT, job_lock, job_started, outbox_enqueue
+from core.periods import add_months, month_end, month_start
 from core.roles import PROVIDER_ROLES, Role, roles_of
 from providers.models import Provider
 from recipients.models import Child, EnrollmentStatus, ServiceKind
@@ -76,15 +76,6 @@ CONFIRMATION_SHORT: dict[str, Promise] = {
 # --- periods -----------------------------------------------------------------------------------
 
 
-def _add_months(first_day: datetime.date, months: int) -> datetime.date:
-    index = first_day.year * 12 + first_day.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def _month_end(first_day: datetime.date) -> datetime.date:
-    return first_day.replace(day=calendar.monthrange(first_day.year, first_day.month)[1])
-
-
 @dataclass(frozen=True)
 class Period:
     """Whole months from `start` (a first day) to `end` (a last day)."""
@@ -94,11 +85,11 @@ class Period:
 
     @classmethod
     def month(cls, first_day: datetime.date) -> Period:
-        return cls(first_day, _month_end(first_day))
+        return cls(first_day, month_end(first_day))
 
     @property
     def is_month(self) -> bool:
-        return self.end == _month_end(self.start)
+        return self.end == month_end(self.start)
 
     @property
     def code(self) -> str:
@@ -112,7 +103,7 @@ class Period:
         first, months = self.start, []
         while first <= self.end:
             months.append(first)
-            first = _add_months(first, 1)
+            first = add_months(first, 1)
         return months
 
 
@@ -128,7 +119,7 @@ def _requested_month(request: HttpRequest) -> datetime.date | None:
 
 
 def _this_month() -> datetime.date:
-    return timezone.localdate().replace(day=1)
+    return month_start(timezone.localdate())
 
 
 # --- who reads which provider ------------------------------------------------------------------
@@ -319,7 +310,7 @@ def _child_journal(request: HttpRequest, pk: int) -> Journal:
         period = Period.month(month)
     else:
         this_month = _this_month()
-        period = Period(_add_months(this_month, 1 - CHILD_PERIOD_MONTHS), _month_end(this_month))
+        period = Period(add_months(this_month, 1 - CHILD_PERIOD_MONTHS), month_end(this_month))
     return Journal(provider=provider, period=period, child=child)
 
 
@@ -337,13 +328,13 @@ def _page(request: HttpRequest, journal: Journal) -> HttpResponse:
         ),
     }
     if period.is_month:
-        navigation["previous"] = _month_link(journal, _add_months(period.start, -1), user)
+        navigation["previous"] = _month_link(journal, add_months(period.start, -1), user)
         if period.start < this_month:
-            navigation["next"] = _month_link(journal, _add_months(period.start, 1), user)
+            navigation["next"] = _month_link(journal, add_months(period.start, 1), user)
     if journal.child is not None:
         navigation["months"] = [
             (month, _month_link(journal, month, user))
-            for month in Period(_add_months(this_month, 1 - CHILD_PERIOD_MONTHS), this_month).months
+            for month in Period(add_months(this_month, 1 - CHILD_PERIOD_MONTHS), this_month).months
         ]
         navigation["recent"] = journal.url("services:child_journal", user=user, month=None)
         navigation["provider_journal"] = (

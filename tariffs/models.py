@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.periods import month_end
+
 
 class Setting(models.TextChoices):
     HOME = "home", _("At home")
@@ -152,8 +154,7 @@ class Invoice(models.Model):
     def month_running(self) -> bool:
         """Its month has not ended (today is in it, or before it): the invoice is a draft to
         preview, never checked or approved until the month is over (docs/decisions.md)."""
-        following = (self.month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-        return timezone.localdate() < following
+        return timezone.localdate() <= month_end(self.month)
 
     @property
     def total_kzt(self) -> int:

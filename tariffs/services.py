@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from core.audit import acting_as
 from core.errors import fail
 from core.locks import hold
+from core.periods import month_bounds
 from core.roles import Role, ensure_role
 from providers.models import Provider
 from services.models import Visit
@@ -28,12 +29,6 @@ from tariffs.models import (
     InvoiceLine,
     InvoiceStatus,
 )
-
-
-def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:
-    first = month.replace(day=1)
-    following = (first + datetime.timedelta(days=32)).replace(day=1)
-    return first, following - datetime.timedelta(days=1)
 
 
 @dataclass
