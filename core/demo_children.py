@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from core.choices import Setting
 from core.validators import check_digit
 from providers.models import Provider
 from recipients import rules
@@ -30,7 +31,7 @@ from recipients.models import (
     ServiceApplication,
     ServiceKind,
 )
-from tariffs.models import Setting, Tariff
+from tariffs.models import Tariff
 
 LAST_NAMES = [
     "Абенов",

@@ -24,6 +24,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from core.choices import Setting
 from core.demo_files import DEMO_PDF
 from core.models import User
 from core.roles import Role
@@ -41,7 +42,6 @@ from services.models import (
     Visit,
     VisitStatus,
 )
-from tariffs.models import Setting
 
 SEED = 2026
 # The PIN every demo representative chose, so that a PIN confirmation can be tried in the UI.

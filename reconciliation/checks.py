@@ -18,12 +18,12 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
+from core.choices import Setting
 from core.periods import months_between
 from recipients.models import Child, Enrollment
 from recipients.rules import birth_date_from_iin
 from reconciliation.models import FindingKind
 from services.models import Schedule, ScheduleStatus, Visit, VisitStatus
-from tariffs.models import Setting
 
 # The weekly minimum of a child's visits (domain.md §5): 2 at home and 3 at the centre, unless
 # the schedule in force records why the child needs fewer centre visits.

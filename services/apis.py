@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.audit import record_access, record_access_many
+from core.choices import Setting
 from core.roles import PROVIDER_ROLES, roles_of
 from providers.models import StaffMember
 from recipients.models import Child
@@ -23,7 +24,6 @@ from recipients.selectors import children_enrolled_with
 from services import services
 from services.models import ConfirmationMethod, Visit, VisitStatus
 from services.selectors import visits_for_user
-from tariffs.models import Setting
 
 # --- serializers -------------------------------------------------------------------------------
 

@@ -12,11 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.choices import Setting
 from core.forms import DateInput
 from providers.models import StaffMember
 from recipients.models import Child, EnrollmentStatus, ServiceKind
 from services.models import WEEKDAY_CHOICES, CatalogueService, ConfirmationMethod, VisitStatus
-from tariffs.models import Setting
 
 
 class TimeInput(forms.TimeInput):

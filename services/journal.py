@@ -42,6 +42,7 @@ from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import record_access, record_access_many
+from core.choices import Setting
 from core.jobs import JOURNAL_EXPORT, job_lock, job_started, outbox_enqueue
 from core.periods import add_months, month_end, month_start
 from core.roles import PROVIDER_ROLES, Role, roles_of
@@ -57,7 +58,6 @@ from services.models import (
     VisitStatus,
 )
 from services.selectors import journal_rows
-from tariffs.models import Setting
 
 ROWS_PER_PAGE = 200
 CHILD_PERIOD_MONTHS = 6

@@ -13,10 +13,10 @@ from django.db.models import Q
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.choices import Setting
 from core.models import JobRow
 from providers.uploads import RandomName, validate_document_file
 from recipients.models import ServiceKind
-from tariffs.models import Setting
 
 
 class CatalogueService(models.Model):

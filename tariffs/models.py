@@ -14,12 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.choices import Setting
 from core.periods import month_end
-
-
-class Setting(models.TextChoices):
-    HOME = "home", _("At home")
-    CENTRE = "centre", _("At the centre")
 
 
 class Tariff(models.Model):

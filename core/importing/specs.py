@@ -15,6 +15,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.choices import Setting
 from core.importing.cells import (
     CellError,
     Choice,
@@ -43,7 +44,7 @@ from recipients.models import (
 )
 from services.models import Visit, VisitStatus
 from services.rules import visit_time_problem
-from tariffs.models import Setting, Tariff
+from tariffs.models import Tariff
 
 
 @dataclass(frozen=True)
