@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-all lint bench demo messages clean check-system
+.PHONY: install run test test-all lint bench fuzz demo messages clean check-system
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found). On Debian: apt-get install python3 python3-venv"; exit 1; }
@@ -32,6 +32,12 @@ run: install
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The API fuzzed afresh (new examples each run, FUZZ_EXAMPLES per operation); the suite's own
+# run is derandomized so that CI answers the same for the same code.
+FUZZ_EXAMPLES ?= 300
+fuzz: install
+	FUZZ_RANDOM=1 FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -p no:cacheprovider tests/core/test_api_schemathesis.py
 
 lint: install
 	$(BIN)/ruff check .

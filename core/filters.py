@@ -8,6 +8,7 @@ is refused as a 400 naming the filter, with a code.
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +16,9 @@ import django_filters
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.forms.utils import ErrorDict, ErrorList
 from django.utils.translation import gettext_lazy as _
+from django_filters import utils
 from django_filters.rest_framework import DjangoFilterBackend
 
 # Signed 64-bit: the range of a BigAutoField, and of an integer on SQLite and PostgreSQL.
@@ -61,11 +64,47 @@ def bound_numbers(filterset: django_filters.FilterSet) -> None:
             field.validators.append(validate_whole_number)
 
 
+def utc_datetimes(filterset: django_filters.FilterSet) -> dict[str, ErrorList]:
+    """Every date-time a valid filterset holds, moved to UTC in its cleaned data; the filters
+    whose value has no UTC equivalent (`0001-01-01T00:00+05:00` falls before year 1), with why.
+
+    An offset is kept as given by Python but not by the databases: PostgreSQL refuses one beyond
+    ±15:59 (`+20:56`) and SQLite's conversion to UTC overflows at the edges of the calendar;
+    both were a 500."""
+    errors: dict[str, ErrorList] = {}
+    data = filterset.form.cleaned_data
+    for name, value in list(data.items()):
+        if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+            try:
+                data[name] = value.astimezone(datetime.UTC)
+            except OverflowError:
+                errors[name] = ErrorList(
+                    [
+                        ValidationError(
+                            _("Enter a date and time within the calendar."), code="invalid"
+                        )
+                    ]
+                )
+    return errors
+
+
 class FilterBackend(DjangoFilterBackend):
-    """django-filter's backend, with every number filter bounded (see the module)."""
+    """django-filter's backend, with every number filter bounded and every date-time in UTC
+    (see the module)."""
 
     def get_filterset(self, request: Any, queryset: Any, view: Any) -> Any:
         filterset = super().get_filterset(request, queryset, view)
         if filterset is not None:
             bound_numbers(filterset)
         return filterset
+
+    def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid() and self.raise_exception:
+            raise utils.translate_validation(filterset.errors)
+        errors = utc_datetimes(filterset)
+        if errors:
+            raise utils.translate_validation(ErrorDict(errors))
+        return filterset.qs

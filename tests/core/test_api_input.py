@@ -134,3 +134,29 @@ def test_a_path_id_beyond_64_bits_is_not_found(centre, url):
                 response = client.get(url.format(id_))
 
             assert response.status_code in (403, 404), (user, url, response.content)
+
+
+@pytest.mark.parametrize(
+    "since",
+    ["0438-09-04T06:59:40+20:56", "2026-07-01T00:00:00-23:59", "9999-12-31T23:59:59-05:00"],
+)
+def test_a_date_time_with_any_offset_is_compared_in_utc(centre, since):
+    """PostgreSQL refuses an offset beyond ±15:59: the filter hands it UTC, never a 500."""
+    provider, _enrollment = centre
+
+    response = api(coordinator_of(provider)).get("/api/visits/", {"updated_since": since})
+
+    assert response.status_code in (200, 400), response.content
+    if since.startswith("0438"):
+        assert response.status_code == 200
+        assert [row["visit_id"] for row in response.json()["results"]] == ["V-1"]
+
+
+@pytest.mark.parametrize("since", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
+def test_a_date_time_with_no_utc_equivalent_is_a_400_naming_the_filter(centre, since):
+    provider, _enrollment = centre
+
+    response = api(coordinator_of(provider)).get("/api/visits/", {"updated_since": since})
+
+    assert response.status_code == 400, response.content
+    assert {error["field"] for error in response.json()["errors"]} == {"updated_since"}

@@ -9,10 +9,13 @@ use); tests/core/test_api_tokens.py covers them.
 """
 
 import datetime
+import os
 
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -32,13 +35,29 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES = 50
+# The suite's run is derandomized, so that CI gives the same answer for the same code; `make
+# fuzz` explores afresh each time (FUZZ_RANDOM=1) with more examples (FUZZ_EXAMPLES).
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))
+RANDOM = os.environ.get("FUZZ_RANDOM") == "1"
 
 
 @pytest.fixture(autouse=True)
 def _server_errors_raised(settings):
     """A server error is raised to the test with its traceback, not answered as the 500 page."""
     settings.DEBUG_PROPAGATE_EXCEPTIONS = True
+
+
+@pytest.fixture(autouse=True)
+def _connection_kept_across_requests():
+    """The requests go through Django's real WSGI handler, whose request signals close the
+    database connection when it is in a transaction (as a test's is): PostgreSQL would lose the
+    test's transaction, and what later requests wrote would be committed for good and outlive
+    the test. Django's own test client disconnects the same handler around each request."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -103,6 +122,7 @@ def _checker(operation, headers, ids):
         phases=[Phase.explicit, Phase.generate],
         deadline=None,
         database=None,
+        derandomize=not RANDOM,
         suppress_health_check=list(HealthCheck),
     )
     @given(case=operation.as_strategy(), real=st.booleans(), pick=st.integers(0, 3))
