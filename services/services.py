@@ -392,8 +392,13 @@ def _enrolled_on(*, child_id: int, provider_id: int, day: datetime.date) -> bool
     )
 
 
-def _check(visit: Visit) -> None:
-    """The rules every logged visit keeps (Alg. §2, §14), each refusal with its field and code."""
+def _check(visit: Visit, *, services_required: bool = True) -> None:
+    """The rules every logged visit keeps (Alg. §2, §14), each refusal with its field and code.
+
+    A visit logged or marked done in the portal names the services given: it is paid for "the
+    actual volume of services rendered" (R261 §6), and a done visit with none is no record of
+    it. A journal imported without its optional `services` column keeps what it says
+    (exchange.md); a correction asks for services only when it changes them."""
     problem = rules.visit_time_problem(visit.start, visit.end)
     if problem:
         raise fail(problem[1], problem[0], "end")
@@ -409,6 +414,8 @@ def _check(visit: Visit) -> None:
     if visit.status == VisitStatus.DONE and visit.date > timezone.localdate():
         raise fail(_("A visit on a future day cannot be marked done."), "visit_in_future", "date")
     visit.services = _clean_services(visit.services)
+    if services_required and visit.status == VisitStatus.DONE and not visit.services:
+        raise fail(_("Tick the services given during the visit."), "services_required", "services")
 
 
 def flag_overlaps(*, child_id: int, day: datetime.date) -> None:
@@ -799,7 +806,7 @@ def visit_correct(*, visit: Visit, reason: str, changes: dict[str, Any], acting_
             "visit_confirmed",
             "status",
         )
-    _check(visit)
+    _check(visit, services_required="services" in changes)
     validated_save(visit, acting_user=acting_user)
     with acting_as(acting_user):
         VisitCorrection.objects.create(

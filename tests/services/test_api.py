@@ -535,3 +535,20 @@ def test_the_openapi_schema_documents_the_visits_api(centre):
         assert path in text
     assert "name: updated_since" in text
     assert "VisitCreate" in text and "VisitConfirm" in text
+
+
+def test_a_done_visit_needs_the_services_given_by_create_and_by_status(centre):
+    _provider, coordinator, enrollment = centre
+    VisitFactory(enrollment=enrollment, visit_id="P-1", status="planned", services=[])
+    client = api(coordinator)
+
+    created = client.post("/api/visits/", new_visit(enrollment, services=[]), format="json")
+    done = client.post(
+        "/api/visits/P-1/status/",
+        {"status": "done", "start": "10:00", "end": "11:00", "services": []},
+        format="json",
+    )
+
+    assert created.status_code == done.status_code == 400
+    assert error_codes(created) == error_codes(done) == {("services", "services_required")}
+    assert Visit.objects.get().status == "planned"

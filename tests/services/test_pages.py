@@ -237,4 +237,33 @@ def test_a_done_visit_shows_whether_it_is_paid_and_why_not(client, coordinator, 
         enrollment=enrollment, date=DAY + datetime.timedelta(days=1), confirmation_method="pin"
     )
     html = client.get(f"/visits/{confirmed.pk}/").content.decode()
-    assert 'data-reason=""' in html and "4997 ₸" in html
+    assert 'data-reason=""' in html and "4,997 ₸" in html
+    russian = client.get(f"/visits/{confirmed.pk}/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "4\xa0997 ₸" in russian
+    # The reason is said in words, never as its code.
+    assert ">NOT_CONFIRMED<" not in client.get(f"/visits/{unconfirmed.pk}/").content.decode()
+
+
+def test_a_done_visit_with_no_services_ticked_is_refused_and_nothing_is_saved(
+    client, coordinator, enrollment
+):
+    data = {
+        "client_id": "U-empty-1",
+        "child": enrollment.child_id,
+        "setting": "centre",
+        "date": "2026-07-07",
+        "start": "09:00",
+        "end": "11:00",
+        "status": "done",
+    }
+
+    response = client.post("/visits/new/", data)
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["services"] == [
+        "Tick the services given during the visit."
+    ]
+    assert not Visit.objects.exists()
+    # A planned visit names its services when it is marked done.
+    planned = client.post("/visits/new/", {**data, "status": "planned"})
+    assert planned.status_code == 302

@@ -5,8 +5,11 @@ import datetime
 import pytest
 from auditlog.models import LogEntry
 from django.core.management import call_command
+from django.utils import translation
+from django.utils.html import escape
 
 from tariffs import services
+from tariffs.billing.rules import EXPLANATIONS
 from tariffs.models import Invoice
 from tests.factories import admitted_provider, coordinator_of, head_of, officer
 from tests.tariffs.test_bill_sample import sample  # noqa: F401  (fixture)
@@ -34,9 +37,14 @@ def test_a_head_reads_their_own_invoice_and_the_reasons_visits_were_not_paid(cli
     assert f"/invoices/{billed.pk}/" in listing
     page = client.get(f"/invoices/{billed.pk}/")
     html = page.content.decode()
-    assert page.status_code == 200 and str(billed.amount_kzt) in html
+    assert page.status_code == 200 and f"{billed.amount_kzt:,}" in html
+    russian = client.get(f"/invoices/{billed.pk}/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert f"{billed.amount_kzt:,}".replace(",", "\xa0") in russian
     if billed.exclusions.exists():
-        assert billed.exclusions.first().reason in html
+        exclusion = billed.exclusions.first()
+        with translation.override("en"):
+            assert escape(str(EXPLANATIONS[exclusion.reason])) in html
+        assert f"<code>{exclusion.reason}</code>" not in html
     assert LogEntry.objects.filter(actor=head, action=LogEntry.Action.ACCESS).exists()
 
 
