@@ -123,7 +123,7 @@ def _tighten(
     rhs: int,
     lo: dict[int, int],
     hi: dict[int, int],
-    boxed: Callable[[int], bool],
+    cells: Sequence[Cell],
 ) -> list[int]:
     """Narrow the ranges of the row's hidden cells by the row (O(cells)); the cells narrowed."""
     coef = row.coef
@@ -144,7 +144,7 @@ def _tighten(
         else:
             new_lo, new_hi = -(-b // c), a // c
         new_lo, new_hi = max(lo[i], new_lo), min(hi[i], new_hi)
-        if boxed(i):
+        if cells[i] == HIDDEN:
             new_lo, new_hi = _snap(new_lo, new_hi)
         if new_lo > new_hi or (new_lo, new_hi) == (lo[i], hi[i]):
             continue  # nothing learnt (or a reader's contradiction: left as it was)
@@ -179,9 +179,7 @@ class _Protection:
                 self.containing[i].append(r)
         self.dirty: set[int] = set(range(len(self.rows)))
         self.residue: list[Hashable] = []
-
-    def _boxed(self, i: int) -> bool:
-        return self.cells[i] == HIDDEN
+        self._hidden_sets: dict[int, frozenset[int]] = {}
 
     def _hidden_of(self, row: _Row) -> list[int]:
         hidden = self.hidden
@@ -208,7 +206,15 @@ class _Protection:
         self.cells[choice] = HIDDEN
         self.hidden[choice] = True
         self.dirty.update(self.containing[choice])
+        for r in self.containing[choice]:
+            self._hidden_sets.pop(r, None)
         return True
+
+    def _hidden_set(self, r: int) -> frozenset[int]:
+        found = self._hidden_sets.get(r)
+        if found is None:
+            found = self._hidden_sets[r] = frozenset(self._hidden_of(self.rows[r]))
+        return found
 
     def hide_beside(self, i: int) -> bool:
         """One more cell hidden in the relations holding cell `i`, or a relation further."""
@@ -238,7 +244,7 @@ class _Protection:
         for i in hidden:
             lo[i], hi[i] = _bounds(self.cells[i])
         for _pass in range(ROUNDS):
-            if not _tighten(row, hidden, rhs, lo, hi, self._boxed):
+            if not _tighten(row, hidden, rhs, lo, hi, self.cells):
                 break
         return any(self.cells[i] == SUPPRESSED and lo[i] == hi[i] for i in hidden)
 
@@ -267,12 +273,15 @@ class _Protection:
         progress = False
         seen: set[tuple[int, int]] = set()
         for a in sorted(rows):
-            for i in self._hidden_of(self.rows[a]):
+            for i in self._hidden_set(a):
                 for b in self.containing[i]:
                     pair = (min(a, b), max(a, b))
                     if a == b or pair in seen:
                         continue
                     seen.add(pair)
+                    # A cell hidden in one of the two only is never cancelled out.
+                    if len(self._hidden_set(a) ^ self._hidden_set(b)) > 1:
+                        continue
                     ra, rb = self.rows[a], self.rows[b]
                     ca, cb = ra.coef[i], rb.coef[i]
                     combined: dict[int, int] = defaultdict(int)
@@ -288,23 +297,27 @@ class _Protection:
     # -- 4. ranges over the whole system -------------------------------------------------------
     def narrowed(self) -> list[int]:
         """The "< 5" cells bound propagation over every relation narrows to one value."""
-        with_hidden = [r for r, row in enumerate(self.rows) if any(self._hidden_of(row))]
+        hidden_of = {}
+        for r, row in enumerate(self.rows):
+            hidden = self._hidden_of(row)
+            if hidden:
+                hidden_of[r] = hidden
         lo: dict[int, int] = {}
         hi: dict[int, int] = {}
-        for r in with_hidden:
-            for i in self._hidden_of(self.rows[r]):
+        for hidden in hidden_of.values():
+            for i in hidden:
                 lo[i], hi[i] = _bounds(self.cells[i])
-        rhs = {r: self._rhs(self.rows[r]) for r in with_hidden}
-        budget = dict.fromkeys(with_hidden, ROUNDS)
-        queue = deque(with_hidden)
+        rhs = {r: self._rhs(self.rows[r]) for r in hidden_of}
+        budget = dict.fromkeys(hidden_of, ROUNDS)
+        queue = deque(hidden_of)
         queued = set(queue)
+        rows, containing, cells = self.rows, self.containing, self.cells
         while queue:
             r = queue.popleft()
             queued.discard(r)
             budget[r] -= 1
-            row = self.rows[r]
-            for i in _tighten(row, self._hidden_of(row), rhs[r], lo, hi, self._boxed):
-                for s in self.containing[i]:
+            for i in _tighten(rows[r], hidden_of[r], rhs[r], lo, hi, cells):
+                for s in containing[i]:
                     if s not in queued and budget[s] > 0:
                         queue.append(s)
                         queued.add(s)
