@@ -55,6 +55,7 @@ def views(client):
                 query["provider"] = provider
             page = client.get(reverse("reports:dashboard"), query)
             assert page.status_code == 200
+            assert "None" not in page.content.decode()  # no raw gaps on the page
             figures = page.context["figures"]
             if figures is not None:
                 out.append((provider, figures))
