@@ -25,16 +25,18 @@ from typing import Any
 
 from django.conf import settings as django_settings
 from django.db import connection
-from django.db.models import Avg, Count, Min, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from reports.periods import half_year_bounds, half_years
-from reports.suppression import HIDDEN, SUPPRESSED, THRESHOLD, protect, small, small_row
+from reports import published
+from reports.periods import dashboard_periods, half_year_bounds, half_years
+from reports.published import AGE_GROUPS, Published, age_group
+from reports.suppression import HIDDEN, SUPPRESSED, THRESHOLD
 
-AGE_GROUPS: tuple[tuple[int, int], ...] = ((0, 3), (4, 6), (7, 10), (11, 14), (15, 17))
+__all__ = ["AGE_GROUPS", "age_group", "compute", "localise", "neutral"]
+
 # The reasons for which the billing rules withhold a visit because another budget pays for the
 # child that day, or a review rejected it (domain.md §6, Alg. §24–25).
 CONTROL_REASONS = {
@@ -61,17 +63,6 @@ class Scope:
             months.append(month)
             month = (month + datetime.timedelta(days=32)).replace(day=1)
         return months
-
-
-def _age(birth: datetime.date, on: datetime.date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-
-
-def age_group(age: int) -> str:
-    for low, high in AGE_GROUPS:
-        if low <= age <= high:
-            return f"{low}–{high}"
-    return "18+"
 
 
 def _pct(part: int, whole: int) -> str | None:
@@ -101,10 +92,13 @@ def _closes(end: datetime.date) -> datetime.datetime:
 class Computation:
     """One period's figures; each section a method, each method a few queries."""
 
-    def __init__(self, scope: Scope) -> None:
+    def __init__(self, scope: Scope, decision: Published | None = None) -> None:
         from providers.models import Provider
 
         self.scope = scope
+        self.period = (scope.start, scope.until)
+        # The counts of children, as decided once for every view seen with this one.
+        self.published = decision or published.decide(seen_together(self.period))
         providers = Provider.objects.order_by("name")
         if scope.provider_id is not None:
             providers = providers.filter(pk=scope.provider_id)
@@ -137,139 +131,47 @@ class Computation:
 
     # -- 1. recipients --------------------------------------------------------------------
     def recipients(self) -> dict[str, Any]:
-        from recipients.models import District, Enrollment, EnrollmentStatus, Sex
+        """Counted in reports.published for the city and every provider, shown as decided
+        there for every view at once."""
+        from recipients.models import District
 
-        rows = (
-            self.done_visits()
-            .values(
-                "child_id",
-                "provider_id",
-                "setting",
-                "child__sex",
-                "child__district",
-                "child__birth_date",
-            )
-            .annotate(first=Min("date"))
-        )
-        settings_of: dict[tuple[int, int], set[str]] = defaultdict(set)
-        city_settings: dict[int, set[str]] = defaultdict(set)
-        person: dict[int, tuple[str, str, datetime.date]] = {}
-        first_day: dict[int, datetime.date] = {}
-        for row in rows:
-            child = row["child_id"]
-            settings_of[(row["provider_id"], child)].add(row["setting"])
-            city_settings[child].add(row["setting"])
-            person[child] = (row["child__sex"], row["child__district"], row["child__birth_date"])
-            first_day[child] = min(first_day.get(child, row["first"]), row["first"])
-        self.served_by_provider: Counter[int] = Counter(p for p, _c in settings_of)
+        period, me = self.period, self.scope.provider_id
 
-        def setting_of(settings: set[str]) -> str:
-            return "both" if len(settings) > 1 else next(iter(settings))
+        def cell(provider: int | None, *path: str) -> Any:
+            return self.published.cell(published.recipients_key(period, provider, *path))
 
-        per_provider_enrolments = {
-            row["provider_id"]: row
-            for row in self._by_provider(
-                Enrollment.objects.filter(status=EnrollmentStatus.APPROVED)
-            )
-            .values("provider_id")
-            .annotate(
-                new=Count("pk", filter=Q(start_on__range=(self.scope.start, self.scope.until))),
-                ended=Count("pk", filter=Q(end_on__range=(self.scope.start, self.scope.until))),
-            )
-        }
-        kinds_of: dict[int, Counter[str]] = defaultdict(Counter)
-        sexes_of: dict[int, Counter[str]] = defaultdict(Counter)
-        for (p, child), settings in settings_of.items():
-            kinds_of[p][setting_of(settings)] += 1
-            sexes_of[p][person[child][0]] += 1
-        city: Counter[str] = Counter(setting_of(s) for s in city_settings.values())
-        sexes = Counter(sex for sex, _d, _b in person.values())
-        district_of = {child: district for child, (_s, district, _b) in person.items()}
-        age_of = {
-            child: age_group(_age(birth, first_day[child]))
-            for child, (_s, _d, birth) in person.items()
-        }
+        def value(provider: int | None, *path: str) -> int:
+            return self.published.value(published.recipients_key(period, provider, *path))
 
-        # Every published count of children, and the lines of cells that add up to a published
-        # total: provider rows, their columns against the city's figure, each breakdown.
-        values: dict[Any, int] = {
-            "total": len(person),
-            # Each enrolment is one provider's: the city's are the providers' added up.
-            "new": sum(row["new"] for row in per_provider_enrolments.values()),
-            "ended": sum(row["ended"] for row in per_provider_enrolments.values()),
-        }
-        columns = ("home", "centre", "both", "girls", "boys")
-        values.update(home=city["home"], centre=city["centre"], both=city["both"])
-        values.update(girls=sexes[Sex.FEMALE], boys=sexes[Sex.MALE])
-        lines: list[Any] = [("total", ["home", "centre", "both"]), ("total", ["girls", "boys"])]
-        shown = []
-        for provider_id in self.providers:
-            moves = per_provider_enrolments.get(provider_id, {})
-            total = self.served_by_provider.get(provider_id, 0)
-            if not total and not moves.get("new") and not moves.get("ended"):
-                continue
-            shown.append(provider_id)
-            kinds, gender = kinds_of[provider_id], sexes_of[provider_id]
-            cells = {
-                "total": total,
-                "home": kinds["home"],
-                "centre": kinds["centre"],
-                "both": kinds["both"],
-                "girls": gender[Sex.FEMALE],
-                "boys": gender[Sex.MALE],
-                "new": moves.get("new", 0),
-                "ended": moves.get("ended", 0),
-            }
-            values.update({(provider_id, key): value for key, value in cells.items()})
-            lines.append(
-                ((provider_id, "total"), [(provider_id, c) for c in ("home", "centre", "both")])
-            )
-            lines.append(((provider_id, "total"), [(provider_id, "girls"), (provider_id, "boys")]))
-        for column in ("total", *columns, "new", "ended"):
-            lines.append((column, [(p, column) for p in shown]))
+        shown = [
+            p for p in self.providers if value(p, "total") or value(p, "new") or value(p, "ended")
+        ]
+        columns = published.COLUMNS
         breakdowns = {
-            "district": ([d.value for d in District], district_of),
-            "age": ([f"{low}–{high}" for low, high in AGE_GROUPS] + ["18+"], age_of),
+            "district": [d.value for d in District],
+            "age": published.AGE_CODES,
         }
-        for name, (codes, group_of) in breakdowns.items():
-            counts: dict[str, Counter[str]] = defaultdict(Counter)
-            for child, code in group_of.items():
-                counts[code][person[child][0]] += 1
-            for code in codes:
-                values[(name, code, "total")] = sum(counts[code].values())
-                values[(name, code, "girls")] = counts[code][Sex.FEMALE]
-                values[(name, code, "boys")] = counts[code][Sex.MALE]
-                lines.append(((name, code, "total"), [(name, code, "girls"), (name, code, "boys")]))
-            for column in ("total", "girls", "boys"):
-                lines.append((column, [(name, code, column) for code in codes]))
-        out = protect(values, lines)
-
         labels = {"district": {d.value: str(d.label) for d in District}, "age": {}}
         self.district_rows = [
-            {"code": code, "total": out[("district", code, "total")]}
-            for code in breakdowns["district"][0]
+            {"code": code, "total": cell(me, "district", code, "total")}
+            for code in breakdowns["district"]
         ]
         return {
-            **{key: out[key] for key in ("total", *columns, "new", "ended")},
+            **{key: cell(me, key) for key in columns},
             "by_provider": [
-                {
-                    "provider": self.providers[provider_id],
-                    **{key: out[(provider_id, key)] for key in ("total", *columns, "new", "ended")},
-                }
-                for provider_id in shown
+                {"provider": self.providers[p], **{key: cell(p, key) for key in columns}}
+                for p in shown
             ],
             **{
                 f"by_{name}": [
                     {
                         "code": code,
                         "label": labels[name].get(code, code),
-                        "total": out[(name, code, "total")],
-                        "girls": out[(name, code, "girls")],
-                        "boys": out[(name, code, "boys")],
+                        **{sex: cell(me, name, code, sex) for sex in published.SEXES},
                     }
                     for code in codes
                 ]
-                for name, (codes, _group_of) in breakdowns.items()
+                for name, codes in breakdowns.items()
             },
         }
 
@@ -366,7 +268,7 @@ class Computation:
             by_provider.append(
                 {
                     "provider": name,
-                    "children": small(counts.get("children", 0)),
+                    "children": self.published.cell(published.enrolled_key(on, provider_id, None)),
                     "headcount": headcount,
                     "fte": _units(fte),
                     "required": None if few else _units(required),
@@ -582,29 +484,25 @@ class Computation:
 
     # -- double financing control ---------------------------------------------------------
     def control(self) -> dict[str, Any]:
-        from reconciliation.models import Finding, FindingKind, FindingStatus
+        from reconciliation.models import FindingKind, FindingStatus
         from tariffs.billing.facts import load_tariffs
         from tariffs.billing.rules import tariff_on
         from tariffs.models import FROZEN, InvoiceAdjustment, InvoiceExclusion
 
-        findings = (
-            self._by_provider(
-                Finding.objects.filter(day__range=(self.scope.start, self.scope.until))
-            )
-            .values("kind", "status")
-            .annotate(n=Count("pk"))
-        )
-        table: dict[str, Counter[str]] = defaultdict(Counter)
-        for row in findings:
-            table[row["kind"]][row["status"]] += row["n"]
+        period, me = self.period, self.scope.provider_id
         statuses = [status.value for status in FindingStatus]
         by_kind = []
         for kind in FindingKind:
-            total = sum(table[kind.value].values())
-            if not total:
+            total = published.findings_key(period, me, kind.value, "total")
+            if not self.published.value(total):
                 continue
-            cells = small_row([table[kind.value][s] for s in statuses], total)
-            by_kind.append({"kind": str(kind.label), "total": small(total), "statuses": cells})
+            cells = [
+                self.published.cell(published.findings_key(period, me, kind.value, status))
+                for status in statuses
+            ]
+            by_kind.append(
+                {"kind": str(kind.label), "total": self.published.cell(total), "statuses": cells}
+            )
         tariffs = load_tariffs()  # the billing rules' own table of the tariff of the day
         frozen = self.invoices().filter(status__in=FROZEN)
         withheld: dict[str, set[tuple[str, datetime.date, str]]] = defaultdict(set)
@@ -620,7 +518,7 @@ class Computation:
             rows.append(
                 {
                     "reason": str(label),
-                    "children": small(len({iin for iin, _d, _s in service_days})),
+                    "children": self.published.cell(published.withheld_key(period, me, reason)),
                     "service_days": len(service_days),
                     "amount": sum(tariff_on(tariffs, s, d) or 0 for _i, d, s in service_days),
                 }
@@ -651,35 +549,29 @@ class Computation:
 
     # -- the pilot's evaluation (Alg. §27) ------------------------------------------------
     def evaluation(self, staff: dict[str, Any], budget: dict[str, Any]) -> dict[str, Any]:
-        from recipients.models import District, Enrollment, EnrollmentStatus, ServiceApplication
+        from recipients.models import District, Enrollment, EnrollmentStatus
         from reconciliation.checks import Period, child_weeks
         from services.models import Visit
         from tariffs.models import FROZEN, InvoiceLine
 
         scope = self.scope
         window = (scope.start, scope.until)
-        applications = ServiceApplication.objects.filter(submitted_on__range=window)
-        if scope.provider_id is not None:
-            applications = applications.filter(enrollments__provider_id=scope.provider_id)
+        me = scope.provider_id
+
+        def access(name: str) -> Any:
+            return self.published.cell(published.access_key(self.period, me, name))
+
         decided = self._by_provider(
             Enrollment.objects.filter(
                 decision_date__range=window,
                 status__in=[EnrollmentStatus.APPROVED, EnrollmentStatus.REFUSED],
             )
         ).values_list("status", "decision_date", "application__submitted_on")
-        waits, approved, refused = [], 0, 0
-        for status, decision_date, submitted_on in decided:
-            approved += status == EnrollmentStatus.APPROVED
-            refused += status == EnrollmentStatus.REFUSED
-            if submitted_on is not None:
-                waits.append((decision_date - submitted_on).days)
-        decisions = small_row([approved, refused], approved + refused)
-        enrolled_by_district = dict(
-            self._by_provider(Enrollment.objects.in_force(scope.until))
-            .values("child__district")
-            .annotate(n=Count("child", distinct=True))
-            .values_list("child__district", "n")
-        )
+        waits = [
+            (decision_date - submitted_on).days
+            for _status, decision_date, submitted_on in decided
+            if submitted_on is not None
+        ]
         # The served children by district are the recipients section's, suppressed there.
         served_by_district = {row["code"]: row["total"] for row in self.district_rows}
 
@@ -715,10 +607,10 @@ class Computation:
         units = per_capita["units"] or 0
         return {
             "accessibility": {
-                "applications": small(applications.distinct().count()),
-                "decided": small(approved + refused),
-                "approved": decisions[0],
-                "refused": decisions[1],
+                "applications": access("applications"),
+                "decided": access("decided"),
+                "approved": access("approved"),
+                "refused": access("refused"),
                 "days_mean": (
                     str(Decimal(statistics.fmean(waits)).quantize(Decimal("0.1")))
                     if len(waits) >= 5
@@ -728,7 +620,9 @@ class Computation:
                 "coverage": [
                     {
                         "district": str(d.label),
-                        "enrolled": small(enrolled_by_district.get(d.value, 0)),
+                        "enrolled": self.published.cell(
+                            published.enrolled_key(scope.until, me, d.value)
+                        ),
                         "served": served_by_district[d.value],
                     }
                     for d in District
@@ -816,33 +710,15 @@ class Computation:
 
     # -- month by month (the dashboard's and the report's charts) -------------------------
     def monthly(self, budget: dict[str, Any]) -> list[dict[str, Any]]:
-        from reconciliation.models import Finding
+        me = self.scope.provider_id
+        tags = dict(published.months(self.period))
 
-        children = dict(
-            self.done_visits()
-            .annotate(m=TruncMonth("date"))
-            .values("m")
-            .annotate(n=Count("child", distinct=True))
-            .values_list("m", "n")
-        )
-        children = {
-            (m.date() if isinstance(m, datetime.datetime) else m): n for m, n in children.items()
-        }
+        def cell(kind: str, month: datetime.date) -> Any:
+            return self.published.cell(published.month_key(kind, tags[month], me))
+
         days: dict[datetime.date, int] = defaultdict(int)
         for (_p, _s, day), count in self._service_days.items():
             days[day.replace(day=1)] += count
-        findings = dict(
-            self._by_provider(
-                Finding.objects.filter(day__range=(self.scope.start, self.scope.until))
-            )
-            .annotate(m=TruncMonth("day"))
-            .values("m")
-            .annotate(n=Count("pk"))
-            .values_list("m", "n")
-        )
-        findings = {
-            (m.date() if isinstance(m, datetime.datetime) else m): n for m, n in findings.items()
-        }
         money = {row["month"]: row for row in budget["by_month"]}
         out = []
         for month in self.scope.months:
@@ -850,13 +726,13 @@ class Computation:
             out.append(
                 {
                     "month": f"{month:%Y-%m}",
-                    "children": small(children.get(month, 0)),
+                    "children": cell("children", month),
                     "service_days": days[month],
                     "plan_payments": money[f"{month:%Y-%m}"]["plan_payments"],
                     "approved": money[f"{month:%Y-%m}"]["approved"],
                     "paid": money[f"{month:%Y-%m}"]["paid"],
                     "weeks_share": _pct(meeting, weeks) if weeks >= 5 else None,
-                    "findings": small(findings.get(month, 0)),
+                    "findings": cell("findings", month),
                 }
             )
         return out
@@ -906,10 +782,26 @@ def compute(
     until: datetime.date | None = None,
     provider_id: int | None = None,
     progress: Any = None,
+    decision: Published | None = None,
 ) -> dict[str, Any]:
-    """The figures of [start, end], counting data up to `until` (default: the end)."""
+    """The figures of [start, end], counting data up to `until` (default: the end); the counts
+    of children as `decision` publishes them (default: decided afresh, `seen_together`)."""
     until = min(until or end, end)
-    return Computation(Scope(start, end, until, provider_id)).run(progress)
+    return Computation(Scope(start, end, until, provider_id), decision).run(progress)
+
+
+def seen_together(
+    period: tuple[datetime.date, datetime.date],
+) -> list[tuple[datetime.date, datetime.date]]:
+    """The periods an analyst sees with `period`: every period the dashboard offers today
+    (as it counts them: up to yesterday), and `period` itself (a report's)."""
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    periods = {period}
+    for _code, _label, start, end in dashboard_periods(timezone.localdate()):
+        until = min(end, yesterday)
+        if until >= start:
+            periods.add((start, until))
+    return sorted(periods)
 
 
 def names(row: Any) -> dict[str, str]:
@@ -939,12 +831,15 @@ def neutral(
     until: datetime.date | None = None,
     provider_id: int | None = None,
     progress: Any = None,
+    decision: Published | None = None,
 ) -> dict[str, Any]:
     """The figures as a version stores them (and the dashboard caches them): labels in their
     source text (computed with no language active), so that the same figures print in any
     language with `localise`."""
     with translation.override(None):
-        figures = compute(start, end, until=until, provider_id=provider_id, progress=progress)
+        figures = compute(
+            start, end, until=until, provider_id=provider_id, progress=progress, decision=decision
+        )
     return {**figures, NEUTRAL[0]: NEUTRAL[1]}
 
 

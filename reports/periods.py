@@ -40,3 +40,14 @@ HALF_CHOICES = [(1, _("first (January–June)")), (2, _("second (July–December
 def half_year_label(year: int, half: int | None) -> str:
     """How a half-year is named on pages and in reports: "H2 2026" in the active language."""
     return gettext("H%(half)s %(year)s") % {"half": half, "year": year}
+
+
+def dashboard_periods(today: datetime.date) -> list[tuple[str, str, datetime.date, datetime.date]]:
+    """(code, label, start, end) of every half-year of the pilot so far, newest first, then
+    the whole pilot: the periods the analysts' dashboard offers."""
+    options = []
+    for year, half in reversed(list(half_years(PILOT_START, today))):
+        start, end = half_year_bounds(year, half)
+        options.append((f"{year}-H{half}", half_year_label(year, half), start, end))
+    options.append(("pilot", str(_("The whole pilot")), PILOT_START, today))
+    return options

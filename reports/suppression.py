@@ -1,25 +1,51 @@
 """Small-cell suppression: no figure that counts children lets one be singled out.
 
-A count of 1–4 is published as "< 5" (0 stays 0: it tells nothing about a child). Where a
-hidden count could be worked out from published ones — a line of cells that adds up to a
-published total (a row and its total, a breakdown and the city's total, a column and the
-city's figure) — one more cell of that line is hidden, shown as "×" (complementary
-suppression), until every line with a published total hides none of its cells, or at least
-two that together hold 5 children or more (a zero, or the line's own total, when nothing else
-is left to hide). Counts that are not of people (visits, service days, tenge) are never suppressed.
-docs/decisions.md, "Monitoring reports".
+A count of 1–4 is published as "< 5" (0 stays 0: it tells nothing about a child). Every
+published count is a cell of one system of *relations* — a total and its parts (a row and its
+total, a breakdown and the city's total, a column of providers and the city's figure, a month
+of the city and the same month of each provider, a whole period and its half-years) or two
+sums of cells that count the same children — gathered over everything an analyst can see
+together (reports.published). Cells are hidden as "×" (complementary suppression), a cheap,
+well-known scheme close to linear in the number of cells:
+
+1. primary suppression: every count of 1–4 is "< 5";
+2. relation by relation, over and over until nothing changes: a relation with exactly one
+   hidden cell (its difference tells it), or whose hidden cells one relation alone narrows to
+   one value ("< 5" is 1–4; "×" is 0 or 5 and more, as the method is public), has one more
+   cell hidden;
+3. two relations sharing a hidden cell: where subtracting one from the other leaves exactly
+   one hidden cell, one more cell of the two is hidden;
+4. the ranges of all hidden cells narrowed relation by relation over the whole system (bound
+   propagation, at most ROUNDS narrowings a relation): a "< 5" left with one possible value
+   has one more cell beside it hidden (in its relations, or one relation further); then back
+   to 2, until nothing is found or two rounds of hiding found no fewer (every cell around
+   such a "< 5" is hidden already: hiding further away does not help; they are `residue`).
+
+The cell hidden is the smallest published cell of the relation that gives a count away: a
+provider's before the city's, a part before a total, non-zero before zero. Combinations of
+three relations or more are not searched (no linear algebra over the whole system: it is too
+slow for the demo and no relation of the pages needs it; tests/reports/test_differencing.py
+solves the relations of its cases exactly). Counts that are not of people (visits, service
+days, tenge) are never suppressed. docs/decisions.md, "Small cells".
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections import defaultdict, deque
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 THRESHOLD = 5
 SUPPRESSED = "< 5"
-# A cell hidden only so that a "< 5" beside it cannot be worked out from a published total.
+# A cell hidden only so that a "< 5" beside it cannot be worked out from published ones.
 HIDDEN = "×"
 
 Cell = int | str
+# An upper bound of no count ("× is 5 or more").
+UNBOUNDED = 10**12
+# Bound propagation stops after this many narrowings per relation (it converges in a few).
+ROUNDS = 20
 
 
 def small(count: int) -> Cell:
@@ -31,33 +57,309 @@ def is_suppressed(cell: object) -> bool:
     return cell in (SUPPRESSED, HIDDEN)
 
 
+@dataclass(frozen=True)
+class Relation:
+    """sum(left) and sum(right) count the same children. Where one child may stand in two
+    cells (a child served by two providers) the sums differ by a few; the check assumes the
+    reader knows by how many, which is the strongest reader."""
+
+    left: tuple[Hashable, ...]
+    right: tuple[Hashable, ...]
+
+    @property
+    def cells(self) -> tuple[Hashable, ...]:
+        return self.left + self.right
+
+
 Line = tuple[Hashable | None, Sequence[Hashable]]
 
 
+# -- the system ------------------------------------------------------------------------------
+def _bounds(cell: Cell) -> tuple[int, int]:
+    """What a reader who knows the method knows of a published cell, as a range."""
+    if cell == SUPPRESSED:
+        return 1, THRESHOLD - 1
+    if cell == HIDDEN:
+        return 0, UNBOUNDED  # 0 or THRESHOLD and more: see `_snap`
+    assert isinstance(cell, int)
+    return cell, cell
+
+
+def _snap(lo: int, hi: int) -> tuple[int, int]:
+    """A "×" range narrowed to what a "×" can be (0, or THRESHOLD and more: 1–4 would be
+    "< 5")."""
+    if 0 < lo < THRESHOLD:
+        lo = THRESHOLD
+    if 0 < hi < THRESHOLD:
+        hi = 0
+    return lo, hi
+
+
+class _Row:
+    """A relation as Σ coefficient·cell = slack (the true difference of its two sides),
+    over the cells' numbers."""
+
+    __slots__ = ("coef", "slack", "totals")
+
+    def __init__(self, relation: Relation, index: Mapping[Hashable, int], values: list[int]):
+        coef: dict[int, int] = defaultdict(int)
+        for key in relation.left:
+            coef[index[key]] += 1
+        for key in relation.right:
+            coef[index[key]] -= 1
+        self.coef = {i: c for i, c in coef.items() if c}
+        self.slack = sum(values[i] * c for i, c in coef.items())
+        # The total of a total-and-parts relation (hidden last).
+        self.totals = (
+            {index[side[0]] for side in (relation.left, relation.right) if len(side) == 1}
+            if len(relation.cells) > 2
+            else set()
+        )
+
+
+def _tighten(
+    row: _Row,
+    hidden: list[int],
+    rhs: int,
+    lo: dict[int, int],
+    hi: dict[int, int],
+    cells: Sequence[Cell],
+) -> list[int]:
+    """Narrow the ranges of the row's hidden cells by the row (O(cells)); the cells narrowed."""
+    coef = row.coef
+    low = high = 0
+    for i in hidden:
+        c = coef[i]
+        if c > 0:
+            low, high = low + c * lo[i], high + c * hi[i]
+        else:
+            low, high = low + c * hi[i], high + c * lo[i]
+    changed = []
+    for i in hidden:
+        c = coef[i]
+        own_lo, own_hi = (c * lo[i], c * hi[i]) if c > 0 else (c * hi[i], c * lo[i])
+        a, b = rhs - (high - own_hi), rhs - (low - own_lo)  # c·x ∈ [a, b]
+        if c > 0:
+            new_lo, new_hi = -(-a // c), b // c
+        else:
+            new_lo, new_hi = -(-b // c), a // c
+        new_lo, new_hi = max(lo[i], new_lo), min(hi[i], new_hi)
+        if cells[i] == HIDDEN:
+            new_lo, new_hi = _snap(new_lo, new_hi)
+        if new_lo > new_hi or (new_lo, new_hi) == (lo[i], hi[i]):
+            continue  # nothing learnt (or a reader's contradiction: left as it was)
+        lo[i], hi[i] = new_lo, new_hi
+        changed.append(i)
+    return changed
+
+
+class _Protection:
+    def __init__(
+        self,
+        values: Mapping[Hashable, int],
+        relations: Iterable[Relation],
+        tier: Callable[[Hashable], int],
+    ) -> None:
+        self.keys = list(values)
+        index = {key: i for i, key in enumerate(self.keys)}
+        self.values = [values[key] for key in self.keys]
+        self.cells: list[Cell] = [small(value) for value in self.values]
+        self.hidden = [is_suppressed(cell) for cell in self.cells]
+        # Which cell to hide first: a provider's before the city's, non-zero before zero, the
+        # smallest (a part before a total is decided per relation).
+        self.rank = [
+            (tier(key), value == 0, value, str(key))
+            for key, value in zip(self.keys, self.values, strict=True)
+        ]
+        rows = (_Row(r, index, self.values) for r in dict.fromkeys(relations))
+        self.rows = [row for row in rows if row.coef]
+        self.containing: list[list[int]] = [[] for _key in self.keys]
+        for r, row in enumerate(self.rows):
+            for i in row.coef:
+                self.containing[i].append(r)
+        self.dirty: set[int] = set(range(len(self.rows)))
+        self.residue: list[Hashable] = []
+        self._hidden_sets: dict[int, frozenset[int]] = {}
+
+    def _hidden_of(self, row: _Row) -> list[int]:
+        hidden = self.hidden
+        return [i for i in row.coef if hidden[i]]
+
+    def _rhs(self, row: _Row) -> int:
+        values, hidden = self.values, self.hidden
+        return row.slack - sum(c * values[i] for i, c in row.coef.items() if not hidden[i])
+
+    # -- choosing the cell to hide -----------------------------------------------------------
+    def hide_one(self, candidates: Mapping[int, int], totals: set[int]) -> bool:
+        """Hide the best cell of `candidates` (cell → coefficient; one of coefficient 0 would
+        change nothing). False where every one is hidden already."""
+        best: tuple[Any, ...] | None = None
+        choice = None
+        for i, c in candidates.items():
+            if not c or self.hidden[i]:
+                continue
+            score = (self.rank[i][0], i in totals, *self.rank[i][1:])
+            if best is None or score < best:
+                best, choice = score, i
+        if choice is None:
+            return False
+        self.cells[choice] = HIDDEN
+        self.hidden[choice] = True
+        self.dirty.update(self.containing[choice])
+        for r in self.containing[choice]:
+            self._hidden_sets.pop(r, None)
+        return True
+
+    def _hidden_set(self, r: int) -> frozenset[int]:
+        found = self._hidden_sets.get(r)
+        if found is None:
+            found = self._hidden_sets[r] = frozenset(self._hidden_of(self.rows[r]))
+        return found
+
+    def hide_beside(self, i: int) -> bool:
+        """One more cell hidden in the relations holding cell `i`, or a relation further."""
+        around = set(self.containing[i])
+        for _depth in range(2):
+            candidates: dict[int, int] = {}
+            totals: set[int] = set()
+            for r in around:
+                candidates.update(self.rows[r].coef)
+                totals |= self.rows[r].totals
+            if self.hide_one(candidates, totals):
+                return True
+            around = {s for r in around for j in self.rows[r].coef for s in self.containing[j]}
+        return False
+
+    # -- 2. relation by relation -------------------------------------------------------------
+    def row_leaks(self, row: _Row) -> bool:
+        """Whether this relation alone gives a hidden cell away: the only hidden one, or a
+        "< 5" its hidden cells' ranges narrow to one value."""
+        hidden = self._hidden_of(row)
+        if len(hidden) != 1 and not any(self.cells[i] == SUPPRESSED for i in hidden):
+            return False
+        if len(hidden) == 1:
+            return True
+        rhs = self._rhs(row)
+        lo, hi = {}, {}
+        for i in hidden:
+            lo[i], hi[i] = _bounds(self.cells[i])
+        for _pass in range(ROUNDS):
+            if not _tighten(row, hidden, rhs, lo, hi, self.cells):
+                break
+        return any(self.cells[i] == SUPPRESSED and lo[i] == hi[i] for i in hidden)
+
+    def by_relation(self) -> None:
+        """Steps 2 over the relations changed since last time, and those they change."""
+        queue = deque(sorted(self.dirty))
+        queued = set(queue)
+        while queue:
+            r = queue.popleft()
+            queued.discard(r)
+            row = self.rows[r]
+            while self.row_leaks(row):
+                hidden = set(self._hidden_of(row))
+                if not self.hide_one(row.coef, row.totals):
+                    break  # all hidden: nothing more to hide here
+                (new,) = set(self._hidden_of(row)) - hidden
+                for s in self.containing[new]:
+                    if s != r and s not in queued:
+                        queue.append(s)
+                        queued.add(s)
+
+    # -- 3. two relations together -------------------------------------------------------------
+    def by_pairs(self, rows: set[int]) -> bool:
+        """Where one relation minus another (of `rows` and any sharing a hidden cell with it)
+        leaves exactly one hidden cell, one more cell of the two hidden."""
+        progress = False
+        seen: set[tuple[int, int]] = set()
+        for a in sorted(rows):
+            for i in self._hidden_set(a):
+                for b in self.containing[i]:
+                    pair = (min(a, b), max(a, b))
+                    if a == b or pair in seen:
+                        continue
+                    seen.add(pair)
+                    # A cell hidden in one of the two only is never cancelled out.
+                    if len(self._hidden_set(a) ^ self._hidden_set(b)) > 1:
+                        continue
+                    ra, rb = self.rows[a], self.rows[b]
+                    ca, cb = ra.coef[i], rb.coef[i]
+                    combined: dict[int, int] = defaultdict(int)
+                    for j, c in ra.coef.items():
+                        combined[j] += c * cb
+                    for j, c in rb.coef.items():
+                        combined[j] -= c * ca
+                    left = [j for j, c in combined.items() if c and self.hidden[j]]
+                    if len(left) == 1:
+                        progress |= self.hide_one(combined, ra.totals | rb.totals)
+        return progress
+
+    # -- 4. ranges over the whole system -------------------------------------------------------
+    def narrowed(self) -> list[int]:
+        """The "< 5" cells bound propagation over every relation narrows to one value."""
+        hidden_of = {}
+        for r, row in enumerate(self.rows):
+            hidden = self._hidden_of(row)
+            if hidden:
+                hidden_of[r] = hidden
+        lo: dict[int, int] = {}
+        hi: dict[int, int] = {}
+        for hidden in hidden_of.values():
+            for i in hidden:
+                lo[i], hi[i] = _bounds(self.cells[i])
+        rhs = {r: self._rhs(self.rows[r]) for r in hidden_of}
+        budget = dict.fromkeys(hidden_of, ROUNDS)
+        queue = deque(hidden_of)
+        queued = set(queue)
+        rows, containing, cells = self.rows, self.containing, self.cells
+        while queue:
+            r = queue.popleft()
+            queued.discard(r)
+            budget[r] -= 1
+            for i in _tighten(rows[r], hidden_of[r], rhs[r], lo, hi, cells):
+                for s in containing[i]:
+                    if s not in queued and budget[s] > 0:
+                        queue.append(s)
+                        queued.add(s)
+        return [i for i in lo if self.cells[i] == SUPPRESSED and lo[i] == hi[i]]
+
+    def run(self) -> dict[Hashable, Cell]:
+        best, stale = len(self.keys) + 1, 0
+        while True:
+            self.by_relation()
+            rows, self.dirty = self.dirty, set()
+            if self.by_pairs(rows):
+                continue
+            pinned = self.narrowed()
+            # A "< 5" narrowed to one value while every cell around it is hidden already
+            # cannot be helped by hiding more far away: stop when hiding stops helping.
+            stale = stale + 1 if len(pinned) >= best else 0
+            best = min(best, len(pinned))
+            progress = False
+            if stale < 2:
+                for i in pinned:
+                    progress |= self.hide_beside(i)
+            if not progress:
+                self.residue = [self.keys[i] for i in pinned]
+                return dict(zip(self.keys, self.cells, strict=True))
+
+
+def protect_system(
+    values: Mapping[Hashable, int],
+    relations: Iterable[Relation],
+    tier: Callable[[Hashable], int] = lambda key: 0,
+) -> dict[Hashable, Cell]:
+    """Every value as it may be published: "< 5" for 1–4, then "×" as the module says."""
+    return _Protection(values, relations, tier).run()
+
+
 def protect(values: dict[Hashable, int], lines: Sequence[Line]) -> dict[Hashable, Cell]:
-    """Every value as it may be published. `lines` are (total, parts): the parts add up to the
-    total (or to less, where one child may stand in two parts); a line whose total is not
-    published (None, or itself suppressed) gives nothing away."""
-    out: dict[Hashable, Cell] = {key: small(value) for key, value in values.items()}
-    changed = True
-    while changed:
-        changed = False
-        for total, parts in lines:
-            if total is None or is_suppressed(out[total]):
-                continue
-            hidden = [part for part in parts if is_suppressed(out[part])]
-            # Safe when nothing is hidden, or when at least two cells are and together they
-            # hold at least THRESHOLD children (three hidden ones of a total of 3 are 1 each).
-            if not hidden or (len(hidden) > 1 and sum(values[p] for p in hidden) >= THRESHOLD):
-                continue
-            visible = [p for p in parts if not is_suppressed(out[p])]
-            if visible:
-                # The smallest non-zero cell; a zero only when nothing else is left.
-                out[min(visible, key=lambda p: (values[p] == 0, values[p], str(p)))] = HIDDEN
-            else:
-                out[total] = HIDDEN  # the line is all hidden but one: its total goes too
-            changed = True
-    return out
+    """`protect_system` over lines (total, parts): the parts add up to the total. A line
+    whose total is not published (None) gives nothing away."""
+    return protect_system(
+        values,
+        [Relation((total,), tuple(parts)) for total, parts in lines if total is not None],
+    )
 
 
 def small_row(counts: list[int], total: int) -> list[Cell]:

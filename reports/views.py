@@ -23,8 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from core.roles import Role, has_role
-from reports import charts, services
-from reports.figures import localise, neutral
+from reports import charts, published, services
+from reports.figures import localise, neutral, seen_together
 from reports.models import (
     Channel,
     Report,
@@ -33,7 +33,8 @@ from reports.models import (
     SurveyResponse,
     VersionStatus,
 )
-from reports.periods import PILOT_START, half_year_bounds, half_year_label, half_years
+from reports.periods import dashboard_periods
+from reports.published import Published
 
 DASHBOARD_CACHE_SECONDS = 300
 logger = logging.getLogger(__name__)
@@ -108,17 +109,6 @@ def _version_response(version: ReportVersion, kind: str) -> FileResponse:
     return response
 
 
-def _half_years(today: datetime.date) -> list[tuple[str, str, datetime.date, datetime.date]]:
-    """(code, label, start, end) of every half-year of the pilot so far, newest first, then
-    the whole pilot."""
-    options = []
-    for year, half in reversed(list(half_years(PILOT_START, today))):
-        start, end = half_year_bounds(year, half)
-        options.append((f"{year}-H{half}", half_year_label(year, half), start, end))
-    options.append(("pilot", str(_("The whole pilot")), PILOT_START, today))
-    return options
-
-
 class DashboardForm(forms.Form):
     period = forms.ChoiceField(label=_("Period"))
     provider = forms.TypedChoiceField(
@@ -129,7 +119,7 @@ class DashboardForm(forms.Form):
         from providers.models import Provider
 
         super().__init__(*args, **kwargs)
-        options = _half_years(today)
+        options = dashboard_periods(today)
         self.options = {code: (start, end) for code, _l, start, end in options}
         period = self.fields["period"]
         assert isinstance(period, forms.ChoiceField)
@@ -165,9 +155,26 @@ def _dashboard(request: HttpRequest) -> tuple[DashboardForm, dict[str, Any] | No
     )
     figures = _cached(key)
     if figures is None:
-        figures = neutral(start, end, until=until, provider_id=provider_id)
+        decision = _decision((start, until))
+        figures = neutral(start, end, until=until, provider_id=provider_id, decision=decision)
         _cache(key, figures)
     return form, localise(figures, get_language() or settings.LANGUAGE_CODE)
+
+
+def _decision(period: tuple[datetime.date, datetime.date]) -> Published:
+    """The one suppression decision of every view of the dashboard (they are all seen
+    together, so all of them share it), kept as long as the views' figures: counted once for
+    all of them, and a view counted later within that time hides what the others hide."""
+    periods = seen_together(period)
+    key = (
+        "dashboard-decision:"
+        + hashlib.sha256(json.dumps([[str(a), str(b)] for a, b in periods]).encode()).hexdigest()
+    )
+    decision = _cached(key)
+    if not isinstance(decision, Published):
+        decision = published.decide(periods)
+        _cache(key, decision)
+    return decision
 
 
 def _cached(key: str) -> Any:

@@ -1,0 +1,513 @@
+"""Every count of children an analyst can see together, and one suppression decision for all.
+
+The dashboard shows each period it offers (every half-year of the pilot and the whole pilot)
+for the city and for each provider, and a report prints a period for the city; figures seen
+side by side can be subtracted from one another. So the counts are not suppressed table by
+table: `decide` counts, for every period seen together, each count of children for the city
+and for every provider (set-based: a handful of grouped queries per period), names each cell
+by what it counts — a month's children are the same cell in every period that holds the
+month, the children enrolled on a day the same in every period ending that day — writes down
+every relation between the cells (suppression.Relation), and runs the suppression once over
+the whole system. Every view (the city, one provider, a report) then prints the cells of that
+one decision: what one view hides, every view hides.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import itertools
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Min, Q
+from django.db.models.functions import TruncMonth
+
+from reports.suppression import Cell, Relation, protect_system
+
+COLUMNS = ("total", "home", "centre", "both", "girls", "boys", "new", "ended")
+SEXES = ("total", "girls", "boys")
+AGE_GROUPS: tuple[tuple[int, int], ...] = ((0, 3), (4, 6), (7, 10), (11, 14), (15, 17))
+AGE_CODES = [f"{low}–{high}" for low, high in AGE_GROUPS] + ["18+"]
+# The reasons for which the billing rules withhold a visit as double financing (figures.py).
+CONTROL_REASONS = (
+    "DECEASED",
+    "NOT_RESIDENT",
+    "HOSPITAL",
+    "SANATORIUM",
+    "EDUCATION_CORRECTION",
+    "REJECTED_ON_REVIEW",
+)
+ACCESS = ("applications", "decided", "approved", "refused")
+
+Period = tuple[datetime.date, datetime.date]  # (first day, last day of data counted)
+Provider = int | None  # None: the city
+
+
+def age_group(age: int) -> str:
+    for low, high in AGE_GROUPS:
+        if low <= age <= high:
+            return f"{low}–{high}"
+    return "18+"
+
+
+def _age(birth: datetime.date, on: datetime.date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def _tag(period: Period) -> str:
+    return f"{period[0]:%Y-%m-%d}:{period[1]:%Y-%m-%d}"
+
+
+def months(period: Period) -> list[tuple[datetime.date, str]]:
+    """(first of the month, the cell's name: the days of it counted) of the period."""
+    start, until = period
+    out, month = [], start.replace(day=1)
+    while month <= until:
+        last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+        out.append((month, _tag((max(start, month), min(until, last)))))
+        month = last + datetime.timedelta(days=1)
+    return out
+
+
+# -- the names of the cells -----------------------------------------------------------------
+def recipients_key(period: Period, provider: Provider, *path: str) -> Hashable:
+    return ("recipients", _tag(period), provider, *path)
+
+
+def month_key(kind: str, month_tag: str, provider: Provider) -> Hashable:
+    return (kind, month_tag, provider)
+
+
+def findings_key(period: Period, provider: Provider, kind: str, status: str) -> Hashable:
+    return ("findings", _tag(period), provider, kind, status)
+
+
+def withheld_key(period: Period, provider: Provider, reason: str) -> Hashable:
+    return ("withheld", _tag(period), provider, reason)
+
+
+def access_key(period: Period, provider: Provider, name: str) -> Hashable:
+    return ("access", _tag(period), provider, name)
+
+
+def enrolled_key(on: datetime.date, provider: Provider, district: str | None) -> Hashable:
+    """Children enrolled on a day (district None: all of them, the staff table's figure)."""
+    return ("enrolled", f"{on:%Y-%m-%d}", provider, district)
+
+
+@dataclass
+class Published:
+    """The one decision: the true counts (for rules that need them) and the cells shown."""
+
+    values: dict[Hashable, int]
+    cells: dict[Hashable, Cell]
+
+    def cell(self, key: Hashable) -> Cell:
+        return self.cells.get(key, 0)
+
+    def value(self, key: Hashable) -> int:
+        return self.values.get(key, 0)
+
+
+class System:
+    """The cells and relations of the periods seen together."""
+
+    def __init__(self, providers: Sequence[int]) -> None:
+        from recipients.models import District
+        from reconciliation.models import FindingKind, FindingStatus
+
+        self.providers = list(providers)
+        self.districts = [d.value for d in District]
+        self.kinds = [k.value for k in FindingKind]
+        self.statuses = [s.value for s in FindingStatus]
+        self.values: dict[Hashable, int] = {}
+        self.relations: list[Relation] = []
+
+    def _all(self) -> list[Provider]:
+        return [None, *self.providers]
+
+    def relate(self, left: Iterable[Hashable], right: Iterable[Hashable]) -> None:
+        self.relations.append(Relation(tuple(left), tuple(right)))
+
+    def _city_is_the_providers(self, key: Any) -> None:
+        """key(provider) for the city = the providers' added up."""
+        self.relate([key(None)], [key(p) for p in self.providers])
+
+    # -- one period -------------------------------------------------------------------------
+    def add(self, period: Period) -> None:
+        self._recipients(period)
+        self._months(period)
+        self._findings(period)
+        self._withheld(period)
+        self._access(period)
+        self._enrolled(period)
+
+    def _recipients(self, period: Period) -> None:
+        from recipients.models import Enrollment, EnrollmentStatus, Sex
+        from services.models import Visit, VisitStatus
+
+        start, until = period
+        rows = (
+            Visit.objects.filter(status=VisitStatus.DONE, date__range=(start, until))
+            .values(
+                "child_id",
+                "provider_id",
+                "setting",
+                "child__sex",
+                "child__district",
+                "child__birth_date",
+            )
+            .annotate(first=Min("date"))
+        )
+        settings_of: dict[tuple[Provider, int], set[str]] = defaultdict(set)
+        first_of: dict[tuple[Provider, int], datetime.date] = {}
+        person: dict[int, tuple[str, str, datetime.date]] = {}
+        for row in rows:
+            child = row["child_id"]
+            person[child] = (row["child__sex"], row["child__district"], row["child__birth_date"])
+            for provider in (row["provider_id"], None):
+                settings_of[(provider, child)].add(row["setting"])
+                first = first_of.get((provider, child), row["first"])
+                first_of[(provider, child)] = min(first, row["first"])
+        counts: Counter[Hashable] = Counter()
+        for (provider, child), settings in settings_of.items():
+            sex, district, birth = person[child]
+            column = "girls" if sex == Sex.FEMALE else "boys" if sex == Sex.MALE else None
+            kind = "both" if len(settings) > 1 else next(iter(settings))
+            group = age_group(_age(birth, first_of[(provider, child)]))
+            counts[(provider, "total")] += 1
+            counts[(provider, kind)] += 1
+            counts[(provider, "district", district, "total")] += 1
+            counts[(provider, "age", group, "total")] += 1
+            if column:
+                counts[(provider, column)] += 1
+                counts[(provider, "district", district, column)] += 1
+                counts[(provider, "age", group, column)] += 1
+        moves = (
+            Enrollment.objects.filter(status=EnrollmentStatus.APPROVED)
+            .values("provider_id")
+            .annotate(
+                new=Count("pk", filter=Q(start_on__range=(start, until))),
+                ended=Count("pk", filter=Q(end_on__range=(start, until))),
+            )
+        )
+        for row in moves:
+            for provider in (row["provider_id"], None):
+                counts[(provider, "new")] += row["new"]
+                counts[(provider, "ended")] += row["ended"]
+        breakdowns = {"district": self.districts, "age": AGE_CODES}
+        for provider in self._all():
+
+            def key(*path: str, provider: Provider = provider) -> Hashable:
+                return recipients_key(period, provider, *path)
+
+            for column in COLUMNS:
+                self.values[key(column)] = counts[(provider, column)]
+            self.relate([key("total")], [key("home"), key("centre"), key("both")])
+            self.relate([key("total")], [key("girls"), key("boys")])
+            for name, codes in breakdowns.items():
+                for code in codes:
+                    for sex in SEXES:
+                        self.values[key(name, code, sex)] = counts[(provider, name, code, sex)]
+                    self.relate([key(name, code, "total")], [key(name, code, s) for s in SEXES[1:]])
+                for sex in SEXES:
+                    self.relate(
+                        [key("total" if sex == "total" else sex)],
+                        [key(name, code, sex) for code in codes],
+                    )
+        for column in COLUMNS:
+            self._city_is_the_providers(lambda p, c=column: recipients_key(period, p, c))
+        for name, codes in breakdowns.items():
+            for code in codes:
+                for sex in SEXES:
+                    self._city_is_the_providers(
+                        lambda p, n=name, c=code, s=sex: recipients_key(period, p, n, c, s)
+                    )
+
+    def _months(self, period: Period) -> None:
+        from reconciliation.models import Finding
+        from services.models import Visit, VisitStatus
+
+        start, until = period
+        tags = dict(months(period))
+        done = Visit.objects.filter(status=VisitStatus.DONE, date__range=(start, until))
+        children: Counter[tuple[Provider, datetime.date]] = Counter()
+        for pid, month, number in (
+            done.annotate(m=TruncMonth("date"))
+            .values("provider_id", "m")
+            .annotate(n=Count("child", distinct=True))
+            .values_list("provider_id", "m", "n")
+        ):
+            children[(pid, _day(month))] = number
+        for month, number in (
+            done.annotate(m=TruncMonth("date"))
+            .values("m")
+            .annotate(n=Count("child", distinct=True))
+            .values_list("m", "n")
+        ):
+            children[(None, _day(month))] = number
+        findings: Counter[tuple[Provider, datetime.date]] = Counter()
+        for pid, month, number in (
+            Finding.objects.filter(day__range=(start, until))
+            .annotate(m=TruncMonth("day"))
+            .values("provider_id", "m")
+            .annotate(n=Count("pk"))
+            .values_list("provider_id", "m", "n")
+        ):
+            for who in _and_city(pid):
+                findings[(who, _day(month))] += number
+        for month, tag in tags.items():
+            for provider in self._all():
+                self.values[month_key("children", tag, provider)] = children[(provider, month)]
+                self.values[month_key("findings", tag, provider)] = findings[(provider, month)]
+            for kind in ("children", "findings"):
+                self._city_is_the_providers(lambda p, k=kind, t=tag: month_key(k, t, p))
+        if len(tags) == 1:  # a period of one month: its children are the month's
+            (tag,) = tags.values()
+            if tag == _tag(period):
+                for provider in self._all():
+                    self.relate(
+                        [recipients_key(period, provider, "total")],
+                        [month_key("children", tag, provider)],
+                    )
+
+    def _findings(self, period: Period) -> None:
+        from reconciliation.models import Finding
+
+        counts: Counter[tuple[Provider, str, str]] = Counter()
+        for row in (
+            Finding.objects.filter(day__range=period)
+            .values("provider_id", "kind", "status")
+            .annotate(n=Count("pk"))
+        ):
+            for provider in _and_city(row["provider_id"]):
+                counts[(provider, row["kind"], row["status"])] += row["n"]
+                counts[(provider, row["kind"], "total")] += row["n"]
+        tags = [tag for _m, tag in months(period)]
+        for provider in self._all():
+            for kind in self.kinds:
+                for status in (*self.statuses, "total"):
+                    key = findings_key(period, provider, kind, status)
+                    self.values[key] = counts[(provider, kind, status)]
+                self.relate(
+                    [findings_key(period, provider, kind, "total")],
+                    [findings_key(period, provider, kind, s) for s in self.statuses],
+                )
+            # The months' findings and the kinds' are the same findings.
+            self.relate(
+                [month_key("findings", tag, provider) for tag in tags],
+                [findings_key(period, provider, kind, "total") for kind in self.kinds],
+            )
+        for kind in self.kinds:
+            for status in (*self.statuses, "total"):
+                self._city_is_the_providers(
+                    lambda p, k=kind, s=status: findings_key(period, p, k, s)
+                )
+
+    def _withheld(self, period: Period) -> None:
+        from tariffs.models import FROZEN, InvoiceExclusion
+
+        start, until = period
+        children: dict[tuple[Provider, str], set[str]] = defaultdict(set)
+        for pid, reason, iin in (
+            InvoiceExclusion.objects.filter(
+                invoice__status__in=FROZEN,
+                invoice__month__range=(start.replace(day=1), until),
+                reason__in=CONTROL_REASONS,
+            )
+            .values_list("invoice__provider_id", "reason", "child_iin")
+            .distinct()
+        ):
+            for who in (pid, None):
+                children[(who, reason)].add(iin)
+        for provider in self._all():
+            for reason in CONTROL_REASONS:
+                key = withheld_key(period, provider, reason)
+                self.values[key] = len(children.get((provider, reason), ()))
+        for reason in CONTROL_REASONS:
+            self._city_is_the_providers(lambda p, r=reason: withheld_key(period, p, r))
+
+    def _access(self, period: Period) -> None:
+        from recipients.models import Enrollment, EnrollmentStatus, ServiceApplication
+
+        applications = ServiceApplication.objects.filter(submitted_on__range=period)
+        counts: Counter[tuple[Provider, str]] = Counter()
+        counts[(None, "applications")] = applications.count()
+        for pid, number in (
+            applications.filter(enrollments__provider_id__isnull=False)
+            .values("enrollments__provider_id")
+            .annotate(n=Count("pk", distinct=True))
+            .values_list("enrollments__provider_id", "n")
+        ):
+            counts[(pid, "applications")] = number
+        for pid, status, number in (
+            Enrollment.objects.filter(
+                decision_date__range=period,
+                status__in=[EnrollmentStatus.APPROVED, EnrollmentStatus.REFUSED],
+            )
+            .values("provider_id", "status")
+            .annotate(n=Count("pk"))
+            .values_list("provider_id", "status", "n")
+        ):
+            name = "approved" if status == EnrollmentStatus.APPROVED else "refused"
+            for who in (pid, None):
+                counts[(who, name)] += number
+                counts[(who, "decided")] += number
+        for provider in self._all():
+            for name in ACCESS:
+                self.values[access_key(period, provider, name)] = counts[(provider, name)]
+            self.relate(
+                [access_key(period, provider, "decided")],
+                [access_key(period, provider, "approved"), access_key(period, provider, "refused")],
+            )
+        for name in ACCESS:
+            self._city_is_the_providers(lambda p, n=name: access_key(period, p, n))
+
+    def _enrolled(self, period: Period) -> None:
+        from recipients.models import Enrollment
+
+        on = period[1]
+        if enrolled_key(on, None, None) in self.values:
+            return  # another period ending that day holds the same cells
+        counts: Counter[tuple[Provider, str | None]] = Counter()
+        in_force = Enrollment.objects.in_force(on)
+        for pid, dist, number in (
+            in_force.values("provider_id", "child__district")
+            .annotate(n=Count("child", distinct=True))
+            .values_list("provider_id", "child__district", "n")
+        ):
+            counts[(pid, dist)] = number
+        for pid, number in (
+            in_force.values("provider_id")
+            .annotate(n=Count("child", distinct=True))
+            .values_list("provider_id", "n")
+        ):
+            counts[(pid, None)] = number
+        for dist, number in (
+            in_force.values("child__district")
+            .annotate(n=Count("child", distinct=True))
+            .values_list("child__district", "n")
+        ):
+            counts[(None, dist)] = number
+        counts[(None, None)] = in_force.values("child").distinct().count()
+        for provider in self._all():
+            for district in (*self.districts, None):
+                self.values[enrolled_key(on, provider, district)] = counts[(provider, district)]
+            self.relate(
+                [enrolled_key(on, provider, None)],
+                [enrolled_key(on, provider, d) for d in self.districts],
+            )
+        for district in (*self.districts, None):
+            self._city_is_the_providers(lambda p, d=district: enrolled_key(on, p, d))
+
+    # -- across periods ---------------------------------------------------------------------
+    def across(self, periods: Sequence[Period]) -> None:
+        """A period made of others (the whole pilot of its half-years): what adds up over
+        time — enrolments started and ended, applications and decisions, findings — is the
+        sum of the parts'."""
+        for whole in periods:
+            for parts in _chains(whole, periods):
+                self._sum_over_time(whole, parts)
+
+    def same_months(self) -> None:
+        """A month counted from two first days (the pilot began on 5 June, its half-year on
+        1 January) counts nearly the same children: the check credits the reader with the
+        difference."""
+        variants: dict[tuple[Any, ...], list[Hashable]] = defaultdict(list)
+        for key in self.values:
+            assert isinstance(key, tuple)
+            if key[0] in ("children", "findings"):
+                first, last = key[1].split(":")
+                variants[(key[0], first[:7], last, key[2])].append(key)
+        for keys in variants.values():
+            for a, b in itertools.pairwise(keys):
+                self.relate([a], [b])
+
+    def _sum_over_time(self, whole: Period, parts: Sequence[Period]) -> None:
+        exact = parts[0][0] == whole[0]
+
+        def relate(left: list[Hashable], right: list[Hashable]) -> None:
+            # A first half-year that began before the pilot counts what the pilot's figures
+            # leave out; where it holds anything then, the reader cannot know how much.
+            if exact or sum(self.values[k] for k in left) == sum(self.values[k] for k in right):
+                self.relate(left, right)
+
+        for provider in self._all():
+            for column in ("new", "ended"):
+                relate(
+                    [recipients_key(whole, provider, column)],
+                    [recipients_key(p, provider, column) for p in parts],
+                )
+            for name in ACCESS:
+                relate(
+                    [access_key(whole, provider, name)],
+                    [access_key(p, provider, name) for p in parts],
+                )
+            for kind in self.kinds:
+                for status in (*self.statuses, "total"):
+                    relate(
+                        [findings_key(whole, provider, kind, status)],
+                        [findings_key(p, provider, kind, status) for p in parts],
+                    )
+
+
+def _chains(whole: Period, periods: Sequence[Period]) -> list[list[Period]]:
+    """Every way of laying other periods end to end over `whole`: the first may begin
+    before it (the pilot's first half-year began before the pilot: nothing is counted then),
+    none holds all of it."""
+    inside = [
+        p
+        for p in periods
+        if p != whole
+        and p[1] <= whole[1]
+        and p[1] >= whole[0]
+        and not p[0] <= whole[0] <= whole[1] <= p[1]
+    ]
+    out: list[list[Period]] = []
+
+    def extend(chain: list[Period]) -> None:
+        if chain[-1][1] == whole[1]:
+            out.append(chain)
+            return
+        for p in inside:
+            if p[0] == chain[-1][1] + datetime.timedelta(days=1):
+                extend([*chain, p])
+
+    for first in inside:
+        if first[0] <= whole[0]:
+            extend([first])
+    return out
+
+
+def _and_city(provider: Provider) -> tuple[Provider, ...]:
+    """Where a row of a provider counts: its own and the city's (a finding of no provider
+    only the city's)."""
+    return (provider, None) if provider is not None else (None,)
+
+
+def _day(value: Any) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def decide(periods: Iterable[Period]) -> Published:
+    """One suppression decision over every count of children of `periods`, for the city
+    and every provider."""
+    from providers.models import Provider as ProviderModel
+
+    periods = sorted(set(periods))
+    system = System(list(ProviderModel.objects.order_by("pk").values_list("pk", flat=True)))
+    for period in periods:
+        system.add(period)
+    system.across(periods)
+    system.same_months()
+    return Published(system.values, protect_system(system.values, system.relations, tier=_tier))
+
+
+def _tier(key: Hashable) -> int:
+    """Cells hidden beside others: a provider's before the city's (the city's figures are
+    the ones most read), a breakdown's before a total."""
+    assert isinstance(key, tuple)
+    return (key[2] is None) * 2 + (len(key) <= 4)

@@ -1,0 +1,454 @@
+"""Small cells hold across everything an analyst sees together (issue 13, item 2).
+
+Every number of the dashboard (each period it offers × the city and each provider) and of a
+report's figures is collected and named by what it counts, whichever page shows it; then every
+relation an analyst can write between them — a total and its parts in each table, the city
+against the providers' views, the months against the period, the whole pilot against its
+half-years — is tried, and no "< 5" may come out exact:
+
+- a number shown on one page may not be hidden on another (the provider filter showing what
+  the city's page hides);
+- no relation may leave exactly one cell unknown (every difference);
+- no difference of two relations sharing a hidden cell may leave exactly one unknown;
+- narrowing each hidden cell's range relation by relation ("< 5" is 1–4, "×" 0 or 5 and
+  more, as the method is public) until nothing changes may not leave a "< 5" with one value;
+- no "< 5" may be a linear combination of the relations (solved exactly, modulo a prime).
+
+The truth each relation is held against is counted by the same pages with suppression off.
+"""
+
+import datetime
+import itertools
+from collections import defaultdict
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from reports import services, suppression
+from reports.models import VersionStatus
+from tests.factories import VisitFactory, admitted_provider, analyst, enrolled_child
+from tests.reports.conftest import D
+
+pytestmark = pytest.mark.django_db
+
+TODAY = D(2026, 12, 2)
+LT5, X = "< 5", "×"
+COLUMNS = ("total", "home", "centre", "both", "girls", "boys", "new", "ended")
+SEXES = ("girls", "boys")
+PRIME = (1 << 61) - 1
+INF = float("inf")
+
+
+# -- what an analyst sees -----------------------------------------------------------------
+def views(client):
+    """(period, provider id or None, figures) of every choice of the dashboard."""
+    first = client.get(reverse("reports:dashboard"))
+    form = first.context["form"]
+    periods = [code for code, _label in form.fields["period"].choices]
+    providers = [None] + [pk for pk, _name in form.fields["provider"].choices if pk != ""]
+    out = []
+    for period in periods:
+        for provider in providers:
+            query = {"period": period}
+            if provider is not None:
+                query["provider"] = provider
+            page = client.get(reverse("reports:dashboard"), query)
+            assert page.status_code == 200
+            assert "None" not in page.content.decode()  # no raw gaps on the page
+            figures = page.context["figures"]
+            if figures is not None:
+                out.append((provider, figures))
+                for name in ("recipients", "findings"):  # the charts draw these figures
+                    assert (
+                        client.get(reverse("reports:chart", args=[name]), query).status_code == 200
+                    )
+    return out
+
+
+def report_figures(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        version = services.version_start(
+            report=services.report_for_half(2026, 2), language="en", on=TODAY
+        )
+    version.refresh_from_db()
+    assert version.status == VersionStatus.DONE, version.error
+    return version.figures
+
+
+def month_tag(month, start, until):
+    first = datetime.date.fromisoformat(month + "-01")
+    last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+    return (max(start, first), min(until, last))
+
+
+class Seen:
+    """Every number seen, by what it counts, and the relations between them."""
+
+    def __init__(self, names):
+        self.ids = names  # provider name → id
+        self.cells = defaultdict(set)  # variable → what the pages show of it
+        self.relations = set()
+        self.periods = set()
+
+    def see(self, key, cell):
+        self.cells[key].add(cell)
+        return key
+
+    def relate(self, left, right):
+        self.relations.add((tuple(left), tuple(right)))
+
+    def view(self, provider, f):
+        start = datetime.date.fromisoformat(f["period"]["start"])
+        until = datetime.date.fromisoformat(f["period"]["until"])
+        P = (start, until)
+        self.periods.add(P)
+        r = f["recipients"]
+        p = provider
+        rec = {c: self.see(("rec", P, p, c), r[c]) for c in COLUMNS}
+        self.relate([rec["total"]], [rec["home"], rec["centre"], rec["both"]])
+        self.relate([rec["total"]], [rec["girls"], rec["boys"]])
+        for name in ("district", "age"):
+            codes = []
+            for i, row in enumerate(r[f"by_{name}"]):
+                cells = {s: self.see(("rec", P, p, name, i, s), row[s]) for s in ("total", *SEXES)}
+                self.relate([cells["total"]], [cells["girls"], cells["boys"]])
+                codes.append(cells)
+            for s in ("total", *SEXES):
+                self.relate([rec[s]], [c[s] for c in codes])
+        for row in r["by_provider"]:
+            q = self.ids[row["provider"]]
+            for c in COLUMNS:
+                self.see(("rec", P, q, c), row[c])
+        on = until
+        for row in f["staff"]["by_provider"]:
+            self.see(("enrolled", on, self.ids[row["provider"]], None), row["children"])
+        a = f["evaluation"]["accessibility"]
+        access = {
+            n: self.see(("access", P, p, n), a[n])
+            for n in ("applications", "decided", "approved", "refused")
+        }
+        self.relate([access["decided"]], [access["approved"], access["refused"]])
+        districts = []
+        for i, row in enumerate(a["coverage"]):
+            districts.append(self.see(("enrolled", on, p, i), row["enrolled"]))
+            self.see(("rec", P, p, "district", i, "total"), row["served"])
+        if p is None:  # the city's children enrolled are not published: the providers' are
+            self.relate(districts, [("enrolled", on, q, None) for q in self.ids.values()])
+        else:
+            self.relate([("enrolled", on, p, None)], districts)
+        kinds = []
+        c = f["control"]
+        for row in c["findings"]:
+            total = self.see(("findings", P, p, row["kind"], "total"), row["total"])
+            parts = [
+                self.see(("findings", P, p, row["kind"], i), v)
+                for i, v in enumerate(row["statuses"])
+            ]
+            self.relate([total], parts)
+            kinds.append(total)
+        for row in c["withheld"]:
+            if row["children"] is not None:
+                self.see(("withheld", P, p, row["reason"]), row["children"])
+        months = []
+        for row in f["monthly"]:
+            tag = month_tag(row["month"], start, until)
+            self.see(("month", tag, p, "children"), row["children"])
+            months.append(self.see(("month", tag, p, "findings"), row["findings"]))
+        self.relate(months, kinds)
+
+    def across(self, truth=None):
+        """The city against the providers, and a period against the half-years it is made of."""
+        by_family = defaultdict(dict)
+        for key in list(self.cells):
+            p = key[2]
+            by_family[key[:2] + key[3:]][p] = key
+        providers = sorted(set(self.ids.values()))
+        for family, keys in by_family.items():
+            if None in keys:
+                self.relate(
+                    [keys[None]], [keys.get(p, (*family[:2], p, *family[2:])) for p in providers]
+                )
+        # A month counted from different first days (the pilot began on 5 June).
+        months = defaultdict(list)
+        for key in self.cells:
+            if key[0] == "month":
+                months[(key[1][0].replace(day=1), key[1][1], key[2], key[3])].append(key)
+        for keys in months.values():
+            for a, b in itertools.pairwise(keys):
+                self.relate([a], [b])
+        for P in self.periods:
+            parts = sorted(
+                q
+                for q in self.periods
+                if q != P and P[0] <= q[1] <= P[1] and not (q[0] <= P[0] and q[1] >= P[1])
+            )
+            chain = [q for q in parts if q[0] <= P[0] <= q[1]]
+            while chain and chain[-1][1] < P[1]:
+                nxt = [q for q in parts if q[0] == chain[-1][1] + datetime.timedelta(days=1)]
+                if not nxt:
+                    chain = []
+                    break
+                chain.append(nxt[0])
+            if not chain:
+                continue
+            for family, keys in by_family.items():
+                if family[0] in ("access", "findings") or (
+                    family[0] == "rec" and family[2:] in (("new",), ("ended",))
+                ):
+                    if family[1] != P:
+                        continue
+                    for p in keys:
+                        whole = keys[p]
+                        parts = [(whole[0], q, *whole[2:]) for q in chain]
+                        # A half-year begun before the pilot: the same only if nothing then.
+                        if (
+                            chain[0][0] == P[0]
+                            or truth is None
+                            or truth.get(whole, 0) == sum(truth.get(k, 0) for k in parts)
+                        ):
+                            self.relate([whole], parts)
+
+
+def collect(client, django_capture_on_commit_callbacks, names, truth=None):
+    seen = Seen(names)
+    for provider, figures in views(client):
+        seen.view(provider, figures)
+    seen.view(None, report_figures(django_capture_on_commit_callbacks))
+    seen.across(truth)
+    return seen
+
+
+# -- trying every difference --------------------------------------------------------------
+def audit(seen, truth):
+    """The "< 5" cells an analyst can work out, with how."""
+    problems = []
+    value, state = {}, {}
+    for key, cells in seen.cells.items():
+        numbers = {c for c in cells if not suppression.is_suppressed(c)}
+        if numbers:
+            value[key] = next(iter(numbers))
+            if LT5 in cells:
+                problems.append(("shown on one page, hidden on another", key, cells))
+        else:
+            state[key] = LT5 if LT5 in cells else X
+
+    def true(key):
+        return truth.get(key, 0)
+
+    relations = [(a, b) for a, b in seen.relations if any(k in state for k in a + b)]
+    # Every difference: a relation with one unknown.
+    for left, right in relations:
+        unknown = [k for k in left + right if k in state]
+        if len(unknown) == 1 and state[unknown[0]] == LT5:
+            problems.append(("a difference gives it", unknown[0], (left, right)))
+
+    # Every difference of two relations sharing a hidden cell: one unknown left.
+    def coefficients(left, right):
+        row = defaultdict(int)
+        for k in left:
+            row[k] += 1
+        for k in right:
+            row[k] -= 1
+        return row
+
+    rows = [coefficients(a, b) for a, b in relations]
+    holding = defaultdict(list)
+    for n, row in enumerate(rows):
+        for k, c in row.items():
+            if c and k in state:
+                holding[k].append(n)
+    for k, numbers in holding.items():
+        for a, b in itertools.combinations(numbers, 2):
+            combined = defaultdict(int)
+            for j, c in rows[a].items():
+                combined[j] += c * rows[b][k]
+            for j, c in rows[b].items():
+                combined[j] -= c * rows[a][k]
+            unknown = [j for j, c in combined.items() if c and j in state]
+            if len(unknown) == 1 and state[unknown[0]] == LT5:
+                problems.append(("a difference of two relations gives it", unknown[0], (a, b)))
+    # Ranges narrowed relation by relation ("×" is 0 or 5 and more: 1–4 would be "< 5").
+    bounds = {k: (1, 4) if s == LT5 else (0, INF) for k, s in state.items()}
+
+    def rng(k):
+        return bounds[k] if k in state else (value.get(k, 0), value.get(k, 0))
+
+    for _round in range(30):
+        changed = False
+        for left, right in relations:
+            slack = sum(true(k) for k in left) - sum(true(k) for k in right)
+            for side, other, sign in ((left, right, 1), (right, left, -1)):
+                for i, k in enumerate(side):
+                    if k not in state:
+                        continue
+                    lo = (
+                        sign * slack
+                        + sum(rng(o)[0] for o in other)
+                        - sum(rng(s)[1] for j, s in enumerate(side) if j != i)
+                    )
+                    hi = (
+                        sign * slack
+                        + sum(rng(o)[1] for o in other)
+                        - sum(rng(s)[0] for j, s in enumerate(side) if j != i)
+                    )
+                    old = bounds[k]
+                    new = (max(old[0], lo), min(old[1], hi))
+                    if state[k] == X:
+                        new = (5 if 0 < new[0] < 5 else new[0], 0 if 0 < new[1] < 5 else new[1])
+                    if new != old:
+                        bounds[k] = new
+                        changed = True
+        if not changed:
+            break
+    for k, s in state.items():
+        assert bounds[k][0] <= true(k) <= bounds[k][1], (k, bounds[k], true(k))
+        if s == LT5 and bounds[k][0] == bounds[k][1]:
+            problems.append(("narrowed to one value", k, bounds[k]))
+    # Solved exactly: a hidden cell in the span of the relations' rows (modulo a prime).
+    unknowns = sorted(state, key=str)
+    index = {k: i for i, k in enumerate(unknowns)}
+    pivots = {}
+    for left, right in relations:
+        row = defaultdict(int)
+        for k in left:
+            if k in index:
+                row[index[k]] += 1
+        for k in right:
+            if k in index:
+                row[index[k]] -= 1
+        row = {i: v % PRIME for i, v in row.items() if v % PRIME}
+        while row:
+            lead = min(row)
+            if lead not in pivots:
+                inv = pow(row[lead], PRIME - 2, PRIME)
+                pivots[lead] = {i: v * inv % PRIME for i, v in row.items()}
+                break
+            factor = row[lead]
+            for i, v in pivots[lead].items():
+                row[i] = (row.get(i, 0) - factor * v) % PRIME
+                if not row[i]:
+                    del row[i]
+    for k, i in index.items():
+        if state[k] != LT5:
+            continue
+        row = {i: 1}
+        while row:
+            lead = min(row)
+            if lead not in pivots:
+                break
+            factor = row[lead]
+            for j, v in pivots[lead].items():
+                row[j] = (row.get(j, 0) - factor * v) % PRIME
+                if not row[j]:
+                    del row[j]
+        if not row:
+            problems.append(("solved from the relations together", k, None))
+    return problems
+
+
+def run(client, monkeypatch, django_capture_on_commit_callbacks, names):
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "localdate", lambda *a: TODAY)
+    client.force_login(analyst())
+    cache.clear()
+    with monkeypatch.context() as raw:
+        raw.setattr(suppression, "THRESHOLD", 1)
+        truth_seen = collect(client, django_capture_on_commit_callbacks, names)
+    truth = {}
+    for key, cells in truth_seen.cells.items():
+        assert len(cells) == 1, (key, cells)  # every page counts it the same
+        truth[key] = next(iter(cells))
+    cache.clear()
+    seen = collect(client, django_capture_on_commit_callbacks, names, truth)
+    for key, cells in seen.cells.items():
+        for cell in cells:
+            if not suppression.is_suppressed(cell):
+                assert cell == truth.get(key, 0), (key, cell, truth.get(key))
+    return seen, truth
+
+
+def show(seen, truth, problems):
+    for problem in problems:
+        print(problem)
+        print(
+            {
+                k: (seen.cells.get(k), truth.get(k))
+                for k in seen.cells
+                if k[0] == problem[1][0] and k[-1] == problem[1][-1]
+            }
+        )
+        print([r for r in seen.relations if problem[1] in r[0] + r[1]])
+
+
+def test_the_issues_case_a_provider_of_three_children_in_a_month_cannot_be_worked_out(
+    client, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The issue's August in small: five providers of 12, 10, 9, 7 and 6 children and one of
+    3; the city shows 47, so 47 − (12 + 10 + 9 + 7 + 6) would be the sixth's "< 5"."""
+    sizes = (12, 10, 9, 7, 6, 3)
+    providers = [admitted_provider(name=f"Центр {n}") for n in "ABCDEF"]
+    for provider, number in zip(providers, sizes, strict=True):
+        for i in range(number):
+            enrolment = enrolled_child(provider, sex="F" if i % 2 else "M")
+            VisitFactory(enrollment=enrolment, date=D(2026, 8, 10), setting="home", status="done")
+    names = {p.name: p.pk for p in providers}
+    seen, truth = run(client, monkeypatch, django_capture_on_commit_callbacks, names)
+    august = (D(2026, 8, 1), D(2026, 8, 31))
+
+    def month(provider):
+        return ("month", august, provider, "children")
+
+    assert truth[month(providers[5].pk)] == 3 and seen.cells[month(providers[5].pk)] == {LT5}
+    # The complement is the smallest other provider's month, shown as "×" (not "< 5")...
+    assert seen.cells[month(providers[4].pk)] == {X}
+    # ...and the city's total and the larger providers' months are still shown.
+    assert seen.cells[month(None)] == {sum(sizes)}
+    for provider, number in zip(providers[:4], sizes, strict=False):
+        assert seen.cells[month(provider.pk)] == {number}
+    problems = audit(seen, truth)
+    show(seen, truth, problems)
+    assert problems == []
+
+
+def test_the_complement_is_the_smallest_other_cell():
+    values = {"city": 47, **{f"p{n}": v for n, v in enumerate((12, 10, 9, 7, 6, 3))}}
+    relation = suppression.Relation(("city",), tuple(f"p{n}" for n in range(6)))
+    out = suppression.protect_system(values, [relation])
+    assert out == {"city": 47, "p0": 12, "p1": 10, "p2": 9, "p3": 7, "p4": X, "p5": LT5}
+    # Two small cells hide each other only when their range says nothing (2 + 2 of 4 is
+    # 1–3 each); 1 + 1 of 2 would be 1 each, so the smallest other cell goes too.
+    assert suppression.small_row([2, 2, 9], 13) == [LT5, LT5, 9]
+    assert suppression.small_row([1, 1, 9, 7], 18) == [LT5, LT5, 9, X]
+
+
+def test_totals_are_shown_when_safe():
+    assert suppression.small_row([12, 10, 9], 31) == [12, 10, 9]
+    values = {"city": 31, "a": 12, "b": 10, "c": 9, "a+": 7, "a-": 5}
+    relations = [
+        suppression.Relation(("city",), ("a", "b", "c")),
+        suppression.Relation(("a",), ("a+", "a-")),
+    ]
+    assert suppression.protect_system(values, relations) == values
+    # A small cell hidden with its complement: the totals stay.
+    values = {"city": 34, "a": 12, "b": 10, "c": 9, "d": 3}
+    out = suppression.protect_system(values, [suppression.Relation(("city",), tuple("abcd"))])
+    assert out == {"city": 34, "a": 12, "b": 10, "c": X, "d": LT5}
+
+
+def test_the_prepared_half_year_cannot_be_worked_out(
+    half_year, client, monkeypatch, django_capture_on_commit_callbacks
+):
+    """conftest's half-year and eight more children of A: all of them large and small."""
+    for i in range(8):
+        VisitFactory(
+            enrollment=enrolled_child(half_year["a"], birth_date=D(2018, 1, 1), sex="MF"[i % 2]),
+            date=D(2026, 7, 15),
+        )
+    names = {half_year["a"].name: half_year["a"].pk, half_year["b"].name: half_year["b"].pk}
+    seen, truth = run(client, monkeypatch, django_capture_on_commit_callbacks, names)
+    assert any(LT5 in cells for cells in seen.cells.values())
+    problems = audit(seen, truth)
+    show(seen, truth, problems)
+    assert problems == []
