@@ -137,15 +137,29 @@ def service_action(
 admin.site.unregister(AuthToken)
 
 
+class IssuedFilter(admin.DateFieldListFilter):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = _("issued")
+
+
+class ExpiresFilter(admin.DateFieldListFilter):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = _("expires")
+
+
 @admin.register(AuthToken)
 class AuthTokenAdmin(admin.ModelAdmin):
-    list_display = ("user", "created", "expiry", "in_force")
+    # knox's fields have no translated names: the columns, filters and the record are shown
+    # through displays named here.
+    list_display = ("holder", "issued", "expires", "in_force")
     list_display_links = None
-    list_filter = ("created", "expiry")
+    list_filter = (("created", IssuedFilter), ("expiry", ExpiresFilter))
     list_select_related = ("user",)
     search_fields = ("user__username", "user__last_name")
-    fields = ("user", "created", "expiry")
-    readonly_fields = ("user", "created", "expiry")
+    fields = ("holder", "issued", "expires")
+    readonly_fields = ("holder", "issued", "expires")
     ordering = ("-created",)
     actions = ["revoke"]
 
@@ -179,6 +193,18 @@ class AuthTokenAdmin(admin.ModelAdmin):
             )
             request.POST = post  # type: ignore[assignment]
         return super().changelist_view(request, extra_context)
+
+    @admin.display(description=_("user"), ordering="user__username")
+    def holder(self, obj: AuthToken) -> Any:
+        return obj.user
+
+    @admin.display(description=_("issued"), ordering="created")
+    def issued(self, obj: AuthToken) -> Any:
+        return obj.created
+
+    @admin.display(description=_("expires"), ordering="expiry")
+    def expires(self, obj: AuthToken) -> Any:
+        return obj.expiry
 
     @admin.display(boolean=True, description=_("in force"))
     def in_force(self, obj: AuthToken) -> bool:

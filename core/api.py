@@ -6,8 +6,11 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, NotFound, ParseError
+from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -52,11 +55,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response({"errors": validation_error_items(exc)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, PermissionDenied):
         code = getattr(exc, "code", "permission_denied")
-        message = str(exc) or "You do not have permission to perform this action."
+        message = str(exc) or str(DRFPermissionDenied.default_detail)
         return Response(
             {"errors": [{"field": None, "code": code, "message": message}]},
             status=status.HTTP_403_FORBIDDEN,
         )
+    if isinstance(exc, ParseError):
+        # DRF's "JSON parse error - Expecting property name…" is the parser's English, untranslated.
+        exc = ParseError(_("The request body could not be read: check that it is valid JSON."))
+    if isinstance(exc, Http404):
+        # "No Visit matches the given query." names a model, in English: answered as DRF's own
+        # "Not found.", in the caller's language, whatever the record or the reason.
+        exc = NotFound()
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, APIException):
         response.data = {"errors": _drf_items(exc.detail)}

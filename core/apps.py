@@ -13,3 +13,19 @@ class CoreConfig(AppConfig):
     default = True
     name = "core"
     verbose_name = _("Portal users and roles")
+
+
+class ApiTokensConfig(AppConfig):
+    """django-rest-knox's tokens, named in the admin in the officer's language (knox ships no
+    names of its own: "Knox", "auth tokens"). Only the names shown change: the model's Meta as
+    migrations know it is knox's own."""
+
+    name = "knox"
+    verbose_name = _("Access to the API")
+
+    def ready(self) -> None:
+        # Imported here: models can be imported only once the app registry is ready.
+        from knox.models import AuthToken
+
+        AuthToken._meta.verbose_name = _("API token")
+        AuthToken._meta.verbose_name_plural = _("API tokens")

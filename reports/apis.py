@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, viewsets
@@ -22,7 +23,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ReadsReports(permissions.BasePermission):
-    message = "Reports are read by analysts and akimat officers only."
+    message = _("Reports are read by analysts and akimat officers only.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return reads_reports(request.user)

@@ -34,7 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "knox",
+    "core.apps.ApiTokensConfig",  # knox, with translated names
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",

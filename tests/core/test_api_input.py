@@ -160,3 +160,75 @@ def test_a_date_time_with_no_utc_equivalent_is_a_400_naming_the_filter(centre, s
 
     assert response.status_code == 400, response.content
     assert {error["field"] for error in response.json()["errors"]} == {"updated_since"}
+
+
+@pytest.mark.parametrize(
+    ("language", "message"), [("ru", "Не найдено."), ("kk", "Табылмады."), ("en", "Not found.")]
+)
+def test_not_found_is_the_error_envelope_in_the_callers_language_naming_no_model(
+    centre, language, message
+):
+    provider, _enrollment = centre
+    client = api(coordinator_of(provider))
+
+    for url in ("/api/visits/NOPE/", "/api/children/999999/"):
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+
+        assert response.status_code == 404
+        assert response.json() == {
+            "errors": [{"field": None, "code": "not_found", "message": message}]
+        }
+
+
+def test_a_body_that_is_not_json_is_a_400_in_the_callers_language(centre):
+    provider, _enrollment = centre
+
+    response = api(coordinator_of(provider)).post(
+        "/api/visits/",
+        data='{"visit_id": ',
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="kk",
+    )
+
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error == {
+        "field": None,
+        "code": "parse_error",
+        "message": "Сұрау денесін оқу мүмкін болмады: оның дұрыс JSON екенін тексеріңіз.",
+    }
+
+
+def test_reports_refused_to_a_coordinator_in_their_language(centre):
+    provider, _enrollment = centre
+
+    response = api(coordinator_of(provider)).get("/api/reports/", HTTP_ACCEPT_LANGUAGE="ru")
+
+    assert response.status_code == 403
+    assert response.json()["errors"][0]["message"] == (
+        "Отчёты доступны только аналитикам и сотрудникам акимата."
+    )
+
+
+def test_an_unknown_child_is_said_in_plain_words(centre):
+    provider, _enrollment = centre
+
+    response = api(coordinator_of(provider)).post(
+        "/api/visits/",
+        {
+            "visit_id": "X-1",
+            "child": 999999,
+            "setting": "home",
+            "date": "2026-07-07",
+            "start": "10:00",
+            "end": "11:00",
+            "services": ["cultural"],
+        },
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="ru",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"field": "child", "code": "does_not_exist", "message": "Такой записи нет: «999999»."}
+    ]

@@ -196,3 +196,23 @@ def test_drf_s_old_tokens_are_gone():
     assert "rest_framework.authtoken" not in settings.INSTALLED_APPS
     auth = settings.REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]
     assert "rest_framework.authentication.TokenAuthentication" not in auth
+
+
+@pytest.mark.parametrize(
+    ("language", "names"),
+    [
+        ("ru", ["Доступ к API", "Токены API", "выдан", "истекает"]),
+        ("kk", ["API-ге қолжетімділік", "API токендері", "берілген", "мерзімі бітеді"]),
+    ],
+)
+def test_the_token_list_is_named_in_the_officers_language(coordinator, language, names):
+    sign_in(coordinator)
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(officer())
+
+    page = client.get("/admin/knox/authtoken/").content.decode()
+
+    for name in names:
+        assert name.lower() in page.lower(), name
+    for raw in ("Knox", "auth token", ">Created<", ">Expiry<"):
+        assert raw not in page, raw
