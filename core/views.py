@@ -59,3 +59,10 @@ def home(request: HttpRequest) -> HttpResponse:
     if role == Role.ANALYST:
         return redirect("reports:list")
     return render(request, "core/no_role.html", status=403)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form refused by the CSRF check, said in the user's language without Django's talk of
+    debug mode: the page was open too long, or the session changed. Nothing was saved."""
+    logger.warning("CSRF failure on %s: %s", request.path, reason)
+    return render(request, "403_csrf.html", status=403)

@@ -20,6 +20,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import acting_as, validated_save
@@ -400,8 +401,8 @@ def _check(visit: Visit, *, services_required: bool = True) -> None:
     it. A journal imported without its optional `services` column keeps what it says
     (exchange.md); a correction asks for services only when it changes them."""
     problem = rules.visit_time_problem(visit.start, visit.end)
-    if problem:
-        raise fail(problem[1], problem[0], "end")
+    if problem:  # the rule's words are also a file row's ("row 5: the visit…"): a sentence here
+        raise fail(capfirst(problem[1]), problem[0], "end")
     if not _enrolled_on(child_id=visit.child_id, provider_id=visit.provider_id, day=visit.date):
         raise fail(
             _("The child is not enrolled with this provider on %(day)s.")

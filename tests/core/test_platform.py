@@ -218,3 +218,40 @@ def test_lockout_uses_the_address_our_proxy_saw(settings, rf):
     assert client_ip(request) == "127.0.0.1"
     settings.TRUSTED_PROXIES = 1
     assert client_ip(request) == "10.1.2.3"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "title"), [("ru", "Форма устарела"), ("kk", "Форманың мерзімі өтті")]
+)
+def test_a_form_refused_by_the_csrf_check_gets_the_portals_page(language, title):
+    from django.test import Client
+
+    from services.models import Visit
+    from tests.factories import admitted_provider, coordinator_of
+
+    client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(coordinator_of(admitted_provider()))
+
+    response = client.post("/visits/new/", {"status": "done"})
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert title in page and "DEBUG" not in page and "CSRF" not in page
+    assert not Visit.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("month", ["abc", "2026-00", "2026-99", "99999-01"])
+def test_a_month_that_does_not_exist_gets_the_portals_400_page(month):
+    from django.test import Client
+
+    from tests.factories import admitted_provider, coordinator_of
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="kk", raise_request_exception=False)
+    client.force_login(coordinator_of(admitted_provider()))
+
+    response = client.get("/journal/", {"month": month})
+
+    assert response.status_code == 400
+    assert "Сұрауды түсіну мүмкін болмады" in response.content.decode()

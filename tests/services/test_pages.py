@@ -267,3 +267,30 @@ def test_a_done_visit_with_no_services_ticked_is_refused_and_nothing_is_saved(
     # A planned visit names its services when it is marked done.
     planned = client.post("/visits/new/", {**data, "status": "planned"})
     assert planned.status_code == 302
+
+
+def test_the_day_title_and_the_time_rule_read_as_sentences_in_russian_and_kazakh(
+    client, coordinator, enrollment
+):
+    import re
+
+    today_ru = client.get("/visits/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    today_kk = client.get("/visits/", HTTP_ACCEPT_LANGUAGE="kk").content.decode()
+    assert re.search(r"<h1>Сегодня, [а-яё]+, \d+ [а-яё]+</h1>", today_ru), today_ru[:2000]
+    assert re.search(r"<h1>Бүгін, [а-яәғқңөұүһі]+, \d+ [а-яәғқңөұүһі]+</h1>", today_kk)
+
+    refused = client.post(
+        "/visits/new/",
+        {
+            "client_id": "U-times-1",
+            "child": enrollment.child_id,
+            "setting": "home",
+            "date": "2026-07-07",
+            "start": "11:00",
+            "end": "10:00",
+            "status": "done",
+            "services": ["cultural.chess"],
+        },
+        HTTP_ACCEPT_LANGUAGE="ru",
+    )
+    assert "Посещение должно заканчиваться после начала" in refused.content.decode()
