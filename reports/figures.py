@@ -30,6 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.periods import month_start, months_between
 from reports import published
 from reports.periods import dashboard_periods, half_year_bounds, half_years
 from reports.published import AGE_GROUPS, Published, age_group
@@ -58,11 +59,7 @@ class Scope:
 
     @property
     def months(self) -> list[datetime.date]:
-        months, month = [], self.start.replace(day=1)
-        while month <= self.until:
-            months.append(month)
-            month = (month + datetime.timedelta(days=32)).replace(day=1)
-        return months
+        return [month_start(first) for first, _last in months_between(self.start, self.until)]
 
 
 def _pct(part: int, whole: int) -> str | None:

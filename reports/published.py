@@ -14,7 +14,6 @@ one decision: what one view hides, every view hides.
 
 from __future__ import annotations
 
-import calendar
 import datetime
 import itertools
 from collections import Counter, defaultdict
@@ -25,6 +24,7 @@ from typing import Any
 from django.db.models import Count, Min, Q
 from django.db.models.functions import TruncMonth
 
+from core.periods import month_start, months_between
 from reports.suppression import Cell, Relation, protect_system
 
 COLUMNS = ("total", "home", "centre", "both", "girls", "boys", "new", "ended")
@@ -64,12 +64,9 @@ def _tag(period: Period) -> str:
 def months(period: Period) -> list[tuple[datetime.date, str]]:
     """(first of the month, the cell's name: the days of it counted) of the period."""
     start, until = period
-    out, month = [], start.replace(day=1)
-    while month <= until:
-        last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
-        out.append((month, _tag((max(start, month), min(until, last)))))
-        month = last + datetime.timedelta(days=1)
-    return out
+    return [
+        (month_start(first), _tag((first, last))) for first, last in months_between(start, until)
+    ]
 
 
 # -- the names of the cells -----------------------------------------------------------------
