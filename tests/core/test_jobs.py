@@ -2,6 +2,7 @@
 the sweep, resumed jobs, counters counted from the rows, one journal export at a time, and the
 dashboard without its cache. The real-worker drills are in test_jobs_worker.py."""
 
+import contextlib
 import datetime
 import io
 import socket
@@ -9,6 +10,7 @@ import time
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
@@ -153,6 +155,23 @@ def test_with_the_broker_down_import_dataset_writes_prints_its_summary_and_exits
 
 
 # -- b. the sweep, resumed jobs, counters -------------------------------------------------------
+
+
+@contextlib.contextmanager
+def worker_holding(kind, pk):
+    """Another database session holds the job's lock, as the worker running it does."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [kind.lock, pk])
+        yield
+    finally:
+        other.close()  # the session ends, and its lock with it
+
+
 def test_the_sweep_requeues_a_run_whose_heartbeat_stopped_and_fails_one_out_of_attempts(
     prepared,
     django_capture_on_commit_callbacks,
@@ -180,7 +199,12 @@ def test_the_sweep_requeues_a_run_whose_heartbeat_stopped_and_fails_one_out_of_a
         heartbeat_at=timezone.now(),
     )
 
-    with django_capture_on_commit_callbacks(execute=True):
+    # A live worker holds its job's lock (PostgreSQL): the sweep must leave that run alone even
+    # though, without the lock, a running job nobody holds is handed out again at once.
+    with (
+        worker_holding(jobs.RECONCILIATION, alive.pk),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         counts = jobs.jobs_sweep()  # tasks run in the process: the requeued run finishes here
 
     active = list(
