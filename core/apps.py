@@ -24,8 +24,6 @@ class ApiTokensConfig(AppConfig):
     verbose_name = _("Access to the API")
 
     def ready(self) -> None:
-        # Imported here: models can be imported only once the app registry is ready.
-        from knox.models import AuthToken
-
-        AuthToken._meta.verbose_name = _("API token")
-        AuthToken._meta.verbose_name_plural = _("API tokens")
+        token = self.get_model("AuthToken")
+        token._meta.verbose_name = _("API token")
+        token._meta.verbose_name_plural = _("API tokens")

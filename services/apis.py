@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -336,18 +335,12 @@ class VisitViewSet(
         serializer = VisitConfirmSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            visit = services.visit_confirm(
-                visit=visit,
-                method=data["method"],
-                signature=data["signature"],
-                pin=data["pin"],
-                scan=data["scan"],
-                acting_user=request.user,
-            )
-        except DjangoValidationError as error:
-            # The model calls the file `paper_scan`; the request names it `scan`.
-            if hasattr(error, "error_dict") and "paper_scan" in error.error_dict:
-                error.error_dict["scan"] = error.error_dict.pop("paper_scan")
-            raise
+        visit = services.visit_confirm(
+            visit=visit,
+            method=data["method"],
+            signature=data["signature"],
+            pin=data["pin"],
+            scan=data["scan"],
+            acting_user=request.user,
+        )
         return Response(VisitSerializer(visit).data)

@@ -733,7 +733,14 @@ def visit_confirm(
             visit.confirmation_method = method
             visit.confirmed_at = timezone.now()
             visit.confirmation_recorded_by = acting_user
-            validated_save(visit, acting_user=acting_user)
+            try:
+                validated_save(visit, acting_user=acting_user)
+            except ValidationError as error:
+                # The model's field is `paper_scan`; this service, its forms and the API say
+                # `scan`: a refused file is named as the caller named it.
+                if hasattr(error, "error_dict") and "paper_scan" in error.error_dict:
+                    error.error_dict["scan"] = error.error_dict.pop("paper_scan")
+                raise
     if wrong_pin:
         raise fail(_("The PIN is wrong."), "wrong_pin", "pin")
     return visit

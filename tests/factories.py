@@ -9,6 +9,7 @@ import factory
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 
+from core.demo_files import DEMO_PDF
 from core.models import User
 from core.roles import Role
 from core.validators import check_digit
@@ -26,16 +27,7 @@ from providers.models import (
 )
 
 # A real one-page PDF (pypdf's PdfWriter, one blank A4 page): uploads are parsed.
-PDF_BYTES = (
-    b"%PDF-1.3\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<\n/Producer (pypdf)\n>>\nendobj\n"
-    b"2 0 obj\n<<\n/Type /Pages\n/Count 1\n/Kids [ 4 0 R ]\n>>\nendobj\n"
-    b"3 0 obj\n<<\n/Type /Catalog\n/Pages 2 0 R\n>>\nendobj\n"
-    b"4 0 obj\n<<\n/Type /Page\n/Resources <<\n>>\n/MediaBox [ 0.0 0.0 595 842 ]\n"
-    b"/Parent 2 0 R\n>>\nendobj\n"
-    b"xref\n0 5\n0000000000 65535 f \n0000000015 00000 n \n0000000054 00000 n \n"
-    b"0000000113 00000 n \n0000000162 00000 n \n"
-    b"trailer\n<<\n/Size 5\n/Root 3 0 R\n/Info 1 0 R\n>>\nstartxref\n256\n%%EOF\n"
-)
+PDF_BYTES = DEMO_PDF
 _bin_numbers = itertools.count(1)
 
 

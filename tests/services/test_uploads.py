@@ -149,6 +149,7 @@ def test_a_polyglot_journal_scan_is_refused_by_page_and_api(client, settings, ce
     )
 
     assert page.status_code == 400 and "cannot be read as a" in page.content.decode()
+    assert page.context["confirm_form"].errors["scan"]  # on the field, as the API names it
     assert by_api.status_code == 400
     assert error_codes(by_api) == {("scan", "file_unreadable")}  # the field as the request names it
     visit.refresh_from_db()
