@@ -3,7 +3,8 @@
 Every upload point (qualification and staff documents, journal scans by page and API, drawn
 signatures) goes through here. Leading bytes prove nothing (`%PDF-1.4` followed by HTML is not
 a PDF), so the whole file is parsed with a real parser: a PDF must open with pypdf and have a
-page, an image must decode completely with Pillow. Files are stored under random names
+page, an image must decode completely with Pillow; and a whole PDF or image followed by
+something else (HTML after `%%EOF`) is refused too, as the parsers stop at the end. Files are stored under random names
 (`RandomName`): the uploaded name may hold a person's name and IIN.
 """
 
@@ -82,6 +83,7 @@ def validate_document_file(value: File) -> None:
         pdf_check(content)
     else:
         image_check(content, extension)
+    trailing_check(content, extension)
 
 
 # Pillow's names of the formats behind each extension.
@@ -128,6 +130,40 @@ def pdf_check(content: bytes) -> None:
         )
     if not pages:
         raise ValidationError(_("The PDF has no pages."), code="file_no_pages")
+
+
+# Where each format's file ends; what may follow it (line ends, padding).
+_PNG_END = b"IEND\xaeB`\x82"
+_PADDING = b"\r\n\t \x00"
+# Markup a browser would run, looked for after a JPEG's last end-of-image marker: cameras may
+# append data there (a "motion photo" appends its video), so only markup is refused.
+_MARKUP = (b"<html", b"<script", b"<svg", b"<!doctype", b"<?xml", b"<iframe", b"<body")
+
+
+def trailing_check(content: bytes, extension: str) -> None:
+    """Nothing after the file's end: a whole PDF or PNG followed by HTML parses as the PDF or
+    PNG, so the parsers alone do not see it. A PDF ends at its last `%%EOF` (an incremental
+    update, as a digital signature makes, ends with another), a PNG at its IEND chunk."""
+    if extension == "pdf":
+        end = content.rfind(b"%%EOF")
+        tail = content[end + 5 :] if end >= 0 else content
+        foreign = bool(tail.strip(_PADDING))
+    elif extension == "png":
+        end = content.rfind(_PNG_END)
+        foreign = end < 0 or bool(content[end + len(_PNG_END) :].strip(_PADDING))
+    else:
+        tail = content[content.rfind(b"\xff\xd9") + 2 :].lower()
+        foreign = any(tag in tail for tag in _MARKUP)
+    if foreign:
+        kind = "PDF" if extension == "pdf" else extension.upper().replace("JPG", "JPEG")
+        raise ValidationError(
+            _(
+                "The file holds something more after the end of the %(kind)s; save the document "
+                "again as a %(kind)s (for example, print it to a PDF) and upload it again."
+            ),
+            code="file_trailing_data",
+            params={"kind": kind},
+        )
 
 
 def decoded_image(

@@ -418,7 +418,8 @@ class System:
             assert isinstance(key, tuple)
             if key[0] in ("children", "findings"):
                 first, last = key[1].split(":")
-                variants[(key[0], first[:7], last, key[2])].append(key)
+                # The same count (provider, kind, status…), its period's first day aside.
+                variants[(key[0], first[:7], last, *key[2:])].append(key)
         for keys in variants.values():
             for a, b in itertools.pairwise(keys):
                 self.relate([a], [b])

@@ -6,20 +6,25 @@ total, a breakdown and the city's total, a column of providers and the city's fi
 of the city and the same month of each provider, a whole period and its half-years) or two
 sums of cells that count the same children — gathered over everything an analyst can see
 together (reports.published). Cells are hidden as "×" (complementary suppression), a cheap,
-well-known scheme close to linear in the number of cells:
+well-known scheme close to linear in the number of cells. A reader who knows the method knows
+that a "< 5" is 1–4 and that a "×" is *some* count, 0 or more: a "×" may hide a count under 5
+as well (step 5), as statistical offices' secondary suppression marks do.
 
 1. primary suppression: every count of 1–4 is "< 5";
 2. relation by relation, over and over until nothing changes: a relation with exactly one
-   hidden cell (its difference tells it), or whose hidden cells one relation alone narrows to
-   one value ("< 5" is 1–4; "×" is 0 or 5 and more, as the method is public), has one more
-   cell hidden;
+   hidden cell (its difference tells it), or whose hidden cells one relation alone narrows so
+   that a count under 5 has one possible value, has one more cell hidden;
 3. two relations sharing a hidden cell: where subtracting one from the other leaves exactly
    one hidden cell, one more cell of the two is hidden;
 4. the ranges of all hidden cells narrowed relation by relation over the whole system (bound
-   propagation, at most ROUNDS narrowings a relation): a "< 5" left with one possible value
-   has one more cell beside it hidden (in its relations, or one relation further); then back
-   to 2, until nothing is found or two rounds of hiding found no fewer (every cell around
-   such a "< 5" is hidden already: hiding further away does not help; they are `residue`).
+   propagation, at most ROUNDS narrowings a relation): a hidden count under 5 left with one
+   possible value has one more cell beside it hidden (in its relations, or one relation
+   further); then back to 2;
+5. where hiding stops helping (two rounds of 4 found no fewer: every cell around such a count
+   is hidden already — a breakdown whose every part is "< 5" adds up to a "< 5" total only in
+   one way), the "< 5" cells so narrowed are shown as "×" instead, so that the reader no
+   longer knows they are at least 1; then back to 2. A count still narrowed after that (none
+   in the tests or the demo) is left in `residue`.
 
 The cell hidden is the smallest published cell of the relation that gives a count away: a
 provider's before the city's, a part before a total, non-zero before zero. Combinations of
@@ -42,7 +47,7 @@ SUPPRESSED = "< 5"
 HIDDEN = "×"
 
 Cell = int | str
-# An upper bound of no count ("× is 5 or more").
+# An upper bound of no count (a "×" may be any count).
 UNBOUNDED = 10**12
 # Bound propagation stops after this many narrowings per relation (it converges in a few).
 ROUNDS = 20
@@ -80,19 +85,9 @@ def _bounds(cell: Cell) -> tuple[int, int]:
     if cell == SUPPRESSED:
         return 1, THRESHOLD - 1
     if cell == HIDDEN:
-        return 0, UNBOUNDED  # 0 or THRESHOLD and more: see `_snap`
+        return 0, UNBOUNDED
     assert isinstance(cell, int)
     return cell, cell
-
-
-def _snap(lo: int, hi: int) -> tuple[int, int]:
-    """A "×" range narrowed to what a "×" can be (0, or THRESHOLD and more: 1–4 would be
-    "< 5")."""
-    if 0 < lo < THRESHOLD:
-        lo = THRESHOLD
-    if 0 < hi < THRESHOLD:
-        hi = 0
-    return lo, hi
 
 
 class _Row:
@@ -123,7 +118,6 @@ def _tighten(
     rhs: int,
     lo: dict[int, int],
     hi: dict[int, int],
-    cells: Sequence[Cell],
 ) -> list[int]:
     """Narrow the ranges of the row's hidden cells by the row (O(cells)); the cells narrowed."""
     coef = row.coef
@@ -144,8 +138,6 @@ def _tighten(
         else:
             new_lo, new_hi = -(-b // c), a // c
         new_lo, new_hi = max(lo[i], new_lo), min(hi[i], new_hi)
-        if cells[i] == HIDDEN:
-            new_lo, new_hi = _snap(new_lo, new_hi)
         if new_lo > new_hi or (new_lo, new_hi) == (lo[i], hi[i]):
             continue  # nothing learnt (or a reader's contradiction: left as it was)
         lo[i], hi[i] = new_lo, new_hi
@@ -165,6 +157,8 @@ class _Protection:
         self.values = [values[key] for key in self.keys]
         self.cells: list[Cell] = [small(value) for value in self.values]
         self.hidden = [is_suppressed(cell) for cell in self.cells]
+        # The counts that must not be worked out, whatever they are shown as.
+        self.small = [0 < value < THRESHOLD for value in self.values]
         # Which cell to hide first: a provider's before the city's, non-zero before zero, the
         # smallest (a part before a total is decided per relation).
         self.rank = [
@@ -233,9 +227,9 @@ class _Protection:
     # -- 2. relation by relation -------------------------------------------------------------
     def row_leaks(self, row: _Row) -> bool:
         """Whether this relation alone gives a hidden cell away: the only hidden one, or a
-        "< 5" its hidden cells' ranges narrow to one value."""
+        count under 5 its hidden cells' ranges narrow to one value."""
         hidden = self._hidden_of(row)
-        if len(hidden) != 1 and not any(self.cells[i] == SUPPRESSED for i in hidden):
+        if len(hidden) != 1 and not any(self.small[i] for i in hidden):
             return False
         if len(hidden) == 1:
             return True
@@ -244,9 +238,9 @@ class _Protection:
         for i in hidden:
             lo[i], hi[i] = _bounds(self.cells[i])
         for _pass in range(ROUNDS):
-            if not _tighten(row, hidden, rhs, lo, hi, self.cells):
+            if not _tighten(row, hidden, rhs, lo, hi):
                 break
-        return any(self.cells[i] == SUPPRESSED and lo[i] == hi[i] for i in hidden)
+        return any(self.small[i] and lo[i] == hi[i] for i in hidden)
 
     def by_relation(self) -> None:
         """Steps 2 over the relations changed since last time, and those they change."""
@@ -296,7 +290,8 @@ class _Protection:
 
     # -- 4. ranges over the whole system -------------------------------------------------------
     def narrowed(self) -> list[int]:
-        """The "< 5" cells bound propagation over every relation narrows to one value."""
+        """The hidden counts under 5 bound propagation over every relation narrows to one
+        value."""
         hidden_of = {}
         for r, row in enumerate(self.rows):
             hidden = self._hidden_of(row)
@@ -311,17 +306,27 @@ class _Protection:
         budget = dict.fromkeys(hidden_of, ROUNDS)
         queue = deque(hidden_of)
         queued = set(queue)
-        rows, containing, cells = self.rows, self.containing, self.cells
+        rows, containing = self.rows, self.containing
         while queue:
             r = queue.popleft()
             queued.discard(r)
             budget[r] -= 1
-            for i in _tighten(rows[r], hidden_of[r], rhs[r], lo, hi, cells):
+            for i in _tighten(rows[r], hidden_of[r], rhs[r], lo, hi):
                 for s in containing[i]:
                     if s not in queued and budget[s] > 0:
                         queue.append(s)
                         queued.add(s)
-        return [i for i in lo if self.cells[i] == SUPPRESSED and lo[i] == hi[i]]
+        return [i for i in lo if self.small[i] and lo[i] == hi[i]]
+
+    def widen(self, pinned: list[int]) -> bool:
+        """Step 5: the "< 5" cells of `pinned` shown as "×" (some count, 0 or more)."""
+        widened = [i for i in pinned if self.cells[i] == SUPPRESSED]
+        for i in widened:
+            self.cells[i] = HIDDEN
+            self.dirty.update(self.containing[i])
+            for r in self.containing[i]:
+                self._hidden_sets.pop(r, None)
+        return bool(widened)
 
     def run(self) -> dict[Hashable, Cell]:
         best, stale = len(self.keys) + 1, 0
@@ -331,14 +336,16 @@ class _Protection:
             if self.by_pairs(rows):
                 continue
             pinned = self.narrowed()
-            # A "< 5" narrowed to one value while every cell around it is hidden already
-            # cannot be helped by hiding more far away: stop when hiding stops helping.
+            # A count narrowed to one value while every cell around it is hidden already
+            # cannot be helped by hiding more far away: stop hiding when it stops helping.
             stale = stale + 1 if len(pinned) >= best else 0
             best = min(best, len(pinned))
             progress = False
             if stale < 2:
                 for i in pinned:
                     progress |= self.hide_beside(i)
+            if not progress and self.widen(pinned):
+                best, stale, progress = len(self.keys) + 1, 0, True
             if not progress:
                 self.residue = [self.keys[i] for i in pinned]
                 return dict(zip(self.keys, self.cells, strict=True))

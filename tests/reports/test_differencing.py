@@ -10,9 +10,11 @@ half-years — is tried, and no "< 5" may come out exact:
   the city's page hides);
 - no relation may leave exactly one cell unknown (every difference);
 - no difference of two relations sharing a hidden cell may leave exactly one unknown;
-- narrowing each hidden cell's range relation by relation ("< 5" is 1–4, "×" 0 or 5 and
-  more, as the method is public) until nothing changes may not leave a "< 5" with one value;
-- no "< 5" may be a linear combination of the relations (solved exactly, modulo a prime).
+- narrowing each hidden cell's range relation by relation ("< 5" is 1–4, "×" some count, 0 or
+  more, as the method is public) until nothing changes may not leave a hidden count under 5
+  with one value;
+- no hidden count under 5 may be a linear combination of the relations (solved exactly,
+  modulo a prime).
 
 The truth each relation is held against is counted by the same pages with suppression off.
 """
@@ -236,11 +238,15 @@ def audit(seen, truth):
     def true(key):
         return truth.get(key, 0)
 
+    def secret(k):
+        """A hidden count under 5, shown as "< 5" or as "×"."""
+        return k in state and 0 < true(k) < 5
+
     relations = [(a, b) for a, b in seen.relations if any(k in state for k in a + b)]
     # Every difference: a relation with one unknown.
     for left, right in relations:
         unknown = [k for k in left + right if k in state]
-        if len(unknown) == 1 and state[unknown[0]] == LT5:
+        if len(unknown) == 1 and secret(unknown[0]):
             problems.append(("a difference gives it", unknown[0], (left, right)))
 
     # Every difference of two relations sharing a hidden cell: one unknown left.
@@ -266,9 +272,9 @@ def audit(seen, truth):
             for j, c in rows[b].items():
                 combined[j] -= c * rows[a][k]
             unknown = [j for j, c in combined.items() if c and j in state]
-            if len(unknown) == 1 and state[unknown[0]] == LT5:
+            if len(unknown) == 1 and secret(unknown[0]):
                 problems.append(("a difference of two relations gives it", unknown[0], (a, b)))
-    # Ranges narrowed relation by relation ("×" is 0 or 5 and more: 1–4 would be "< 5").
+    # Ranges narrowed relation by relation ("< 5" is 1–4, "×" any count).
     bounds = {k: (1, 4) if s == LT5 else (0, INF) for k, s in state.items()}
 
     def rng(k):
@@ -294,16 +300,14 @@ def audit(seen, truth):
                     )
                     old = bounds[k]
                     new = (max(old[0], lo), min(old[1], hi))
-                    if state[k] == X:
-                        new = (5 if 0 < new[0] < 5 else new[0], 0 if 0 < new[1] < 5 else new[1])
                     if new != old:
                         bounds[k] = new
                         changed = True
         if not changed:
             break
-    for k, s in state.items():
+    for k in state:
         assert bounds[k][0] <= true(k) <= bounds[k][1], (k, bounds[k], true(k))
-        if s == LT5 and bounds[k][0] == bounds[k][1]:
+        if secret(k) and bounds[k][0] == bounds[k][1]:
             problems.append(("narrowed to one value", k, bounds[k]))
     # Solved exactly: a hidden cell in the span of the relations' rows (modulo a prime).
     unknowns = sorted(state, key=str)
@@ -330,7 +334,7 @@ def audit(seen, truth):
                 if not row[i]:
                     del row[i]
     for k, i in index.items():
-        if state[k] != LT5:
+        if not secret(k):
             continue
         row = {i: 1}
         while row:
@@ -452,3 +456,100 @@ def test_the_prepared_half_year_cannot_be_worked_out(
     problems = audit(seen, truth)
     show(seen, truth, problems)
     assert problems == []
+
+
+def test_a_breakdown_of_small_parts_under_a_small_total_is_not_given_away():
+    """Four districts of one child each under a total of 4: "< 5" everywhere would say 1 each
+    (four parts of at least 1 under a total of at most 4). Hiding more cannot help — every
+    cell is hidden already — so some "< 5" are shown as "×", which may be any count."""
+    values = {"total": 4, "girls": 2, "boys": 2, **{f"d{n}": 1 for n in range(4)}}
+    relations = [
+        suppression.Relation(("total",), tuple(f"d{n}" for n in range(4))),
+        suppression.Relation(("total",), ("girls", "boys")),
+    ]
+    out = suppression.protect_system(values, relations)
+    assert X in out.values() and LT5 in out.values()
+    assert every_small_count_has_two_values(values, out, relations)
+
+
+def every_small_count_has_two_values(values, out, relations, cap=12):
+    """What a method-aware reader cannot rule out ("< 5" is 1–4, "×" 0 to `cap`), searched
+    exactly: for each hidden count under 5, another value that every relation allows."""
+    hidden = [k for k, cell in out.items() if suppression.is_suppressed(cell)]
+    domain = {k: set(range(1, 5)) if out[k] == LT5 else set(range(cap + 1)) for k in hidden}
+    rows = []
+    for r in relations:
+        coef = defaultdict(int)
+        for k in r.left:
+            coef[k] += 1
+        for k in r.right:
+            coef[k] -= 1
+        known = sum(c * values[k] for k, c in coef.items() if k not in domain)
+        rows.append(({k: c for k, c in coef.items() if c and k in domain}, -known))
+
+    def feasible(dom):
+        """Whether an assignment within `dom` satisfies every row (propagate, then branch)."""
+        dom = {k: set(v) for k, v in dom.items()}
+        changed = True
+        while changed:
+            changed = False
+            for coef, rhs in rows:
+                for k, c in coef.items():
+                    rest_lo = sum(
+                        c2 * (min(dom[j]) if c2 > 0 else max(dom[j]))
+                        for j, c2 in coef.items()
+                        if j != k
+                    )
+                    rest_hi = sum(
+                        c2 * (max(dom[j]) if c2 > 0 else min(dom[j]))
+                        for j, c2 in coef.items()
+                        if j != k
+                    )
+                    keep = {v for v in dom[k] if rest_lo <= rhs - c * v <= rest_hi}
+                    if not keep:
+                        return False
+                    if keep != dom[k]:
+                        dom[k], changed = keep, True
+        open_ = [k for k in dom if len(dom[k]) > 1]
+        if not open_:
+            return all(sum(c * min(dom[k]) for k, c in coef.items()) == rhs for coef, rhs in rows)
+        k = min(open_, key=lambda j: len(dom[j]))
+        return any(feasible({**dom, k: {v}}) for v in sorted(dom[k]))
+
+    assert feasible(domain)  # the truth is among them
+    return all(
+        any(feasible({**domain, k: {v}}) for v in domain[k] - {values[k]})
+        for k in hidden
+        if 0 < values[k] < 5
+    )
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_small_tables_cannot_be_worked_out_by_enumeration(seed):
+    """Random small tables (a total, its sexes, three or four groups, each group by sex):
+    every possible value of every hidden cell enumerated, no count under 5 is exact."""
+    import random
+
+    rng = random.Random(seed)
+    groups = rng.choice((3, 4))
+    # Half the tables are tiny throughout (a provider's first month), half mixed.
+    girls, boys = ((0, 1, 1, 2), (0, 1, 2)) if seed % 2 else ((0, 1, 2, 3, 6, 9), (0, 2, 4, 5, 8))
+    values = {}
+    for g in range(groups):
+        values[f"g{g}F"] = rng.choice(girls)
+        values[f"g{g}M"] = rng.choice(boys)
+        values[f"g{g}"] = values[f"g{g}F"] + values[f"g{g}M"]
+    for s in "FM":
+        values[s] = sum(values[f"g{g}{s}"] for g in range(groups))
+    values["total"] = values["F"] + values["M"]
+    relations = [
+        suppression.Relation(("total",), ("F", "M")),
+        suppression.Relation(("total",), tuple(f"g{g}" for g in range(groups))),
+        *(suppression.Relation((s,), tuple(f"g{g}{s}" for g in range(groups))) for s in "FM"),
+        *(suppression.Relation((f"g{g}",), (f"g{g}F", f"g{g}M")) for g in range(groups)),
+    ]
+    out = suppression.protect_system(values, relations)
+    for k, cell in out.items():
+        assert cell == values[k] or suppression.is_suppressed(cell)
+        assert suppression.is_suppressed(cell) or not 0 < values[k] < 5
+    assert every_small_count_has_two_values(values, out, relations, cap=max(values.values()) + 2)

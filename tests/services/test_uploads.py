@@ -55,6 +55,12 @@ def image_bytes(kind, **save):
 PNG = image_bytes("PNG")
 JPEG = image_bytes("JPEG")
 REAL = {"pdf": ("pdf", PDF_BYTES), "png": ("png", PNG), "jpeg": ("jpg", JPEG)}
+# Whole, valid files with markup appended: each parser stops at its file's end and accepts it.
+WHOLE_THEN_MARKUP = {
+    "whole_pdf_then_html": ("journal.pdf", PDF_BYTES + HTML),
+    "whole_png_then_html": ("journal.png", PNG + HTML),
+    "whole_jpeg_then_svg": ("journal.jpg", JPEG + SVG),
+}
 
 
 def stored_files(settings):
@@ -86,6 +92,21 @@ def document_post(client, url, name, content, **fields):
         url,
         {"issued_on": "2026-01-01", "file": SimpleUploadedFile(name, content), **fields},
     )
+
+
+def scan_posts(client, coordinator, visit, name, content):
+    """A journal scan sent by the coordinator through the page and through the API."""
+    client.force_login(coordinator)
+    page = client.post(
+        reverse("services:visit_confirm", args=[visit.pk]),
+        {"method": "paper", "scan": SimpleUploadedFile(name, content)},
+    )
+    by_api = api(coordinator).post(
+        "/api/visits/V-1/confirm/",
+        {"method": "paper", "scan": SimpleUploadedFile(name, content)},
+        format="multipart",
+    )
+    return page, by_api
 
 
 # --- each polyglot at each upload point: refused, nothing stored -------------------------------
@@ -136,17 +157,7 @@ def test_a_polyglot_staff_document_is_refused(client, settings, polyglot):
 def test_a_polyglot_journal_scan_is_refused_by_page_and_api(client, settings, centre, polyglot):
     name, content = POLYGLOTS[polyglot]
     _provider, coordinator, visit = centre
-    client.force_login(coordinator)
-
-    page = client.post(
-        reverse("services:visit_confirm", args=[visit.pk]),
-        {"method": "paper", "scan": SimpleUploadedFile(name, content)},
-    )
-    by_api = api(coordinator).post(
-        "/api/visits/V-1/confirm/",
-        {"method": "paper", "scan": SimpleUploadedFile(name, content)},
-        format="multipart",
-    )
+    page, by_api = scan_posts(client, coordinator, visit, name, content)
 
     assert page.status_code == 400 and "cannot be read as a" in page.content.decode()
     assert page.context["confirm_form"].errors["scan"]  # on the field, as the API names it
@@ -344,3 +355,75 @@ def test_a_file_stored_before_the_parsing_still_saves_with_its_row(centre):
     visit.refresh_from_db()
 
     visit.full_clean()  # no ValidationError
+
+
+# --- a whole file with markup appended: refused with its own reason at every upload point ------
+
+
+@pytest.mark.parametrize("polyglot", WHOLE_THEN_MARKUP)
+def test_a_whole_file_followed_by_markup_is_refused_at_every_upload_point(
+    client, settings, centre, polyglot
+):
+    name, content = WHOLE_THEN_MARKUP[polyglot]
+    with pytest.raises(ValidationError) as refused:
+        validate_document_file(SimpleUploadedFile(name, content))
+    assert refused.value.code == "file_trailing_data"
+    provider, coordinator, visit = centre
+    member = StaffMemberFactory(provider=provider)
+    client.force_login(head_of(provider))
+    pages = [
+        document_post(
+            client,
+            reverse("providers:upload_document"),
+            name,
+            content,
+            kind=DocumentKind.STAFFING_TABLE,
+        ),
+        document_post(
+            client,
+            reverse("providers:staff_member", args=[member.pk]),
+            name,
+            content,
+            kind="education",
+        ),
+    ]
+    page, by_api = scan_posts(client, coordinator, visit, name, content)
+    pages.append(page)
+
+    for page in pages:
+        assert page.status_code in (200, 400)
+        assert "holds something more after the end" in page.content.decode()
+    assert by_api.status_code == 400
+    assert error_codes(by_api) == {("scan", "file_trailing_data")}
+    assert not QualificationDocument.objects.filter(provider=provider).exists()
+    assert not StaffDocument.objects.exists()
+    visit.refresh_from_db()
+    assert not visit.is_confirmed and not visit.paper_scan
+    assert stored_files(settings) == []
+
+
+def test_a_pdf_updated_incrementally_and_files_ending_in_padding_are_accepted():
+    """A digitally signed PDF is an incremental update: a second body after the first, ending
+    with its own `%%EOF`. Line ends and NUL padding after the end are what writers leave; a
+    camera's data after a JPEG's end (a motion photo's video) is not markup."""
+    writer = PdfWriter(io.BytesIO(PDF_BYTES), incremental=True)
+    writer.add_metadata({"/Title": "signed"})
+    out = io.BytesIO()
+    writer.write(out)
+    updated = out.getvalue()
+    assert updated.startswith(PDF_BYTES) and updated.count(b"%%EOF") == 2
+    for name, content in [
+        ("signed.pdf", updated),
+        ("a.pdf", PDF_BYTES + b"\r\n\x00\x00"),
+        ("b.png", PNG + b"\n"),
+        ("c.jpg", JPEG + b"ftypmp42" + bytes(range(256)) * 4),
+    ]:
+        validate_document_file(SimpleUploadedFile(name, content))
+
+
+def test_the_trailing_refusal_is_translated():
+    for language, words in (("ru", "после конца"), ("kk", "соңынан кейін")):
+        with translation.override(language):
+            with pytest.raises(ValidationError) as refused:
+                validate_document_file(SimpleUploadedFile("a.pdf", PDF_BYTES + HTML))
+            assert words in " ".join(refused.value.messages)
