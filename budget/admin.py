@@ -1,17 +1,63 @@
 """The budget in the admin: the year's allocation and financing plan beside what was approved
-and paid, payments by expense specifics, and each provider's base component."""
+and paid, payments by expense specifics, and each provider's base component; and, on the
+invoices' page, the payment of an approved invoice and the plan's warning before an approval
+(the budget builds on billing, so it extends billing's admin rather than billing knowing it)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from budget import services
 from budget.models import BaseComponent, BudgetYear, ExpenseCode, Payment, PlanMonth
 from budget.services import kzt, year_figures
+from core.admin import service_action
+from tariffs import admin as tariff_admin
+from tariffs.models import Invoice
+
+
+class PaymentForm(forms.Form):
+    payment_order = forms.CharField(label=_("Payment order number"), max_length=50)
+    paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))
+    expense_code = forms.ModelChoiceField(
+        label=_("Expense specifics"),
+        queryset=ExpenseCode.objects.filter(active=True),
+        initial=lambda: ExpenseCode.objects.filter(code="159").first(),
+    )
+
+
+def approval_warning(invoices: Any) -> list[str]:
+    """Whether approving the selection together would go over the month's plan."""
+    message = services.approval_warning(list(invoices))
+    return [message] if message else []
+
+
+admin.site.unregister(Invoice)
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(tariff_admin.InvoiceAdmin):
+    actions = (
+        tariff_admin.check_action,
+        tariff_admin.approve_action(warn=approval_warning),
+        service_action(
+            name="mark_paid",
+            description=_("Record the payment of the selected invoices"),
+            form_class=PaymentForm,
+            call=lambda invoice, data, user: services.invoice_mark_paid(
+                invoice=invoice,
+                payment_order=data["payment_order"],
+                paid_on=data["paid_on"],
+                expense_code=data["expense_code"].code,
+                acting_user=user,
+            ),
+        ),
+    )
 
 
 @admin.register(ExpenseCode)

@@ -1,5 +1,6 @@
-"""The budget's figures: what a provider is paid a month, the plan against what was approved and
-paid, and the warning before an approval would go over the month's plan."""
+"""The budget's figures and payments: a provider's base component, the plan against what was
+approved and paid, the warning before an approval would go over the month's plan, and the
+payment of an approved invoice."""
 
 from __future__ import annotations
 
@@ -8,12 +9,19 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Sum
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from budget.models import BaseComponent, BudgetYear, Payment, PlanMonth
+from budget.models import BaseComponent, BudgetYear, ExpenseCode, Payment, PlanMonth
+from core.audit import acting_as
+from core.errors import fail
+from core.roles import Role, ensure_role
+from tariffs import services as tariff_services
+from tariffs.models import FROZEN, Invoice, InvoiceAdjustment
+from tariffs.payments import components
 
 
 def kzt(value: int) -> str:
@@ -21,30 +29,15 @@ def kzt(value: int) -> str:
     return f"{value:,}".replace(",", " ")
 
 
-@dataclass(frozen=True)
-class Components:
-    """A provider's monthly payment in its two components (PM)."""
-
-    base_kzt: int  # the provider's base component for the year
-    per_capita_kzt: int  # the billed service days
-    adjustments_kzt: int  # corrections of earlier, frozen invoices
-
-    @property
-    def total_kzt(self) -> int:
-        return self.base_kzt + self.per_capita_kzt + self.adjustments_kzt
-
-
-def components(invoice: Any) -> Components:
-    """The payment's components; an approved invoice's are those frozen at its approval."""
-    if invoice.is_frozen and invoice.base_kzt is not None:
-        return Components(invoice.base_kzt, invoice.amount_kzt, invoice.adjustments_kzt or 0)
-    base = (
-        BaseComponent.objects.filter(provider_id=invoice.provider_id, year=invoice.month.year)
+def base_component(provider_id: int, year: int) -> int:
+    """The provider's monthly base component for `year` (0 where none is set); provides
+    `tariffs.ports.base_component`."""
+    monthly = (
+        BaseComponent.objects.filter(provider_id=provider_id, year=year)
         .values_list("monthly_kzt", flat=True)
         .first()
     )
-    adjustments = invoice.adjustments.aggregate(total=Sum("amount_kzt"))["total"] or 0
-    return Components(base or 0, invoice.amount_kzt, adjustments)
+    return monthly or 0
 
 
 @dataclass
@@ -66,8 +59,6 @@ class MonthFigures:
 
 def year_figures(year: int) -> list[MonthFigures]:
     """Plan against approved and paid, month by month; a few set-based queries."""
-    from tariffs.models import FROZEN, Invoice, InvoiceAdjustment
-
     figures = {month: MonthFigures(month) for month in range(1, 13)}
     for month, obligations, payments in PlanMonth.objects.filter(
         budget_year__year=year
@@ -132,3 +123,33 @@ def approval_warning(invoices: list[Any], *, on: datetime.date | None = None) ->
         "after": kzt(after),
         "plan": kzt(month.plan_obligations_kzt),
     }
+
+
+@transaction.atomic
+def invoice_mark_paid(
+    *,
+    invoice: Invoice,
+    payment_order: str,
+    paid_on: datetime.date,
+    expense_code: str,
+    acting_user: Any,
+) -> Invoice:
+    """An approved invoice is paid: the payment order, its date and the expense specifics code
+    are recorded, and the payment of its two components with them."""
+    ensure_role(acting_user, Role.AKIMAT_OFFICER)
+    invoice = tariff_services.invoice_paid(
+        invoice=invoice, payment_order=payment_order, paid_on=paid_on, acting_user=acting_user
+    )
+    code = ExpenseCode.objects.filter(code=expense_code, active=True).first()
+    if code is None:  # the invoice's change is undone with the transaction
+        raise fail(_("Unknown expense specifics code."), "expense_code_unknown")
+    with acting_as(acting_user):
+        Payment.objects.create(
+            invoice=invoice,
+            order_number=invoice.payment_order,
+            paid_on=paid_on,
+            amount_kzt=components(invoice).total_kzt,
+            expense_code=code,
+            recorded_by=acting_user,
+        )
+    return invoice

@@ -580,8 +580,8 @@ def load_invoices(*, today: datetime.date, officer: User) -> int:
     last are checked (by the second officer), approved and paid; the last is checked, waiting
     for approval. Drafts are recomputed on each run; frozen ones stay as they were."""
     from budget.models import ExpenseCode, Payment
-    from budget.services import components
     from tariffs.models import Invoice, InvoiceStatus
+    from tariffs.payments import components
     from tariffs.services import bill_month
 
     checker = User.objects.get(username="officer2")

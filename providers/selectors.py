@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Sum, Value, When
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from core.roles import CITY_ROLES, PROVIDER_ROLES, Role, roles_of
-from providers import rules
+from providers import ports, rules
 from providers.models import (
     OPEN_APPLICATION_STATUSES,
     AdmissionApplication,
@@ -150,22 +150,9 @@ def recipient_counts(provider: Provider, *, on: datetime.date) -> tuple[int, int
     The children enrolled with the provider on `on`; until it has any, its declared planned
     numbers. One query.
     """
-    from recipients.models import CARE_DIAGNOSIS_GROUPS, Enrollment
-
-    counts = (
-        Enrollment.objects.in_force(on)
-        .filter(provider=provider)
-        .aggregate(
-            children=Count("child", distinct=True),
-            care=Count(
-                "child",
-                distinct=True,
-                filter=Q(child__diagnosis_group__in=CARE_DIAGNOSIS_GROUPS),
-            ),
-        )
-    )
-    if counts["children"]:
-        return counts["children"], counts["care"], _("children enrolled today")
+    children, care = ports.enrolled_counts(provider, on=on)
+    if children:
+        return children, care, _("children enrolled today")
     return (
         provider.planned_recipients,
         provider.planned_care_recipients,

@@ -5,11 +5,30 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from core.roles import PROVIDER_ROLES, Role, roles_of
+from providers.models import Provider
 from recipients import rules
-from recipients.models import Child, Enrollment, EnrollmentStatus, Ipar
+from recipients.models import CARE_DIAGNOSIS_GROUPS, Child, Enrollment, EnrollmentStatus, Ipar
+
+
+def enrolled_counts(provider: Provider, *, on: datetime.date) -> tuple[int, int]:
+    """(children enrolled with `provider` on `on`, those needing a care worker); one query.
+    Provides `providers.ports.enrolled_counts` (the staffing table of App. 1)."""
+    counts = (
+        Enrollment.objects.in_force(on)
+        .filter(provider=provider)
+        .aggregate(
+            children=Count("child", distinct=True),
+            care=Count(
+                "child",
+                distinct=True,
+                filter=Q(child__diagnosis_group__in=CARE_DIAGNOSIS_GROUPS),
+            ),
+        )
+    )
+    return counts["children"], counts["care"]
 
 
 def children_for_user(*, user: Any) -> QuerySet[Child]:

@@ -26,6 +26,7 @@ from recipients.models import (
     ServiceApplication,
     WarningKind,
 )
+from recipients.signals import enrollment_ended
 
 WARNING_HORIZON_DAYS = 30
 
@@ -140,10 +141,9 @@ def enrollment_end(
 
 
 def _plans_end(enrollment: Enrollment, acting_user: Any) -> None:
-    """The child's planned visits after the last day of service are no longer planned."""
-    from services.services import enrollment_plans_end  # services builds on recipients
-
-    enrollment_plans_end(enrollment=enrollment, acting_user=acting_user)
+    """The child's planned visits after the last day of service are no longer planned
+    (services removes them: it listens to `enrollment_ended`)."""
+    enrollment_ended.send(sender=Enrollment, enrollment=enrollment, acting_user=acting_user)
 
 
 @transaction.atomic

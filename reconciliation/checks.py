@@ -22,6 +22,7 @@ from core.choices import Setting
 from core.periods import months_between
 from recipients.models import Child, Enrollment
 from recipients.rules import birth_date_from_iin
+from reconciliation import ports
 from reconciliation.models import FindingKind
 from services.models import Schedule, ScheduleStatus, Visit, VisitStatus
 
@@ -379,13 +380,12 @@ def double_financing(period: Period) -> list[Found]:
     with the registry rows as evidence. The rules are the billing's own (one implementation),
     applied a month at a time so that memory stays that of a month."""
     from monitoring.models import EducationCorrection, HealthStay, PersonRecord
-    from tariffs.billing.facts import decide_visits
 
     found = []
     for month in _months(period):
         withheld = [
             decision
-            for decision in decide_visits(
+            for decision in ports.billing_decisions(
                 Visit.objects.filter(date__range=(month.start, month.end))
             )
             if decision.reason in _REGISTRY_REASONS

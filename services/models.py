@@ -6,7 +6,6 @@ import datetime
 
 from auditlog.registry import auditlog
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -17,6 +16,7 @@ from core.choices import Setting
 from core.models import JobRow
 from providers.uploads import RandomName, validate_document_file
 from recipients.models import ServiceKind
+from services.signals import visit_moving
 
 
 class CatalogueService(models.Model):
@@ -340,8 +340,8 @@ class Visit(models.Model):
         return f"{self.visit_id} {day.day:02d}.{day.month:02d}.{day.year}"
 
     def clean(self) -> None:
-        """A visit on an approved invoice stays with its provider and month (it would be paid
-        again on another invoice; a correction is an adjustment)."""
+        """A visit moving to another provider or month is announced (`visit_moving`): billing
+        refuses the move of one on an approved invoice (it would be paid again)."""
         super().clean()
         if self.pk is None:
             return
@@ -354,22 +354,13 @@ class Visit(models.Model):
         )
         if not moved:
             return
-        from tariffs.services import visits_on_frozen_invoices
-
         original = Visit(
             pk=self.pk,
             visit_id=self.visit_id,
             provider_id=stored["provider_id"],
             date=stored["date"],
         )
-        if visits_on_frozen_invoices([original]):
-            raise ValidationError(
-                _(
-                    "This visit is on an approved invoice: it cannot move to another provider "
-                    "or month (a correction is an adjustment on a later invoice)."
-                ),
-                code="visit_invoiced",
-            )
+        visit_moving.send(sender=Visit, original=original)
 
     @property
     def is_confirmed(self) -> bool:

@@ -300,6 +300,11 @@ def enrollment_plans_end(*, enrollment: Enrollment, acting_user: Any) -> int:
         )
 
 
+def enrollment_ended_plans_end(*, enrollment: Enrollment, acting_user: Any, **_signal: Any) -> None:
+    """`recipients.signals.enrollment_ended`'s receiver."""
+    enrollment_plans_end(enrollment=enrollment, acting_user=acting_user)
+
+
 def planned_visit_id(slot_id: int, day: datetime.date) -> str:
     """Deterministic, so generating the same plan twice creates nothing new."""
     return f"P{slot_id}-{day:%Y%m%d}"

@@ -26,7 +26,7 @@ from core.roles import PROVIDER_ROLES, Role, has_role, roles_of
 from providers.uploads import CONTENT_TYPES, extension_of
 from recipients import selectors as recipient_selectors
 from recipients.models import Enrollment, EnrollmentStatus, NeedsAssessment
-from services import selectors, services
+from services import ports, selectors, services
 from services.forms import (
     ConfirmForm,
     CorrectForm,
@@ -142,18 +142,7 @@ def _billing(visit: Visit) -> dict[str, Any] | None:
     """Whether a done visit is paid, by the same rules as the month's bill (domain.md §6)."""
     if visit.status != VisitStatus.DONE:
         return None
-    from tariffs.billing.rules import EXPLANATIONS
-    from tariffs.services import visit_billing
-
-    decision = visit_billing(visit)
-    if decision is None:
-        return None
-    return {
-        "billable": decision.reason is None,
-        "tariff_kzt": decision.tariff_kzt,
-        "reason": decision.reason,
-        "explanation": EXPLANATIONS.get(decision.reason or "", ""),
-    }
+    return ports.visit_billing(visit)
 
 
 @login_required

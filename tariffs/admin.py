@@ -11,13 +11,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 
-from budget.models import ExpenseCode
-from budget.services import components
 from core.admin import service_action
 from core.forms import ConfirmForm
 from tariffs import services
 from tariffs.billing.rules import EXPLANATIONS
 from tariffs.models import Invoice, InvoiceAdjustment, InvoiceExclusion, InvoiceLine, Tariff
+from tariffs.payments import components
 from tariffs.resources import TariffResource
 
 
@@ -56,24 +55,6 @@ class InvoiceAdjustmentInline(ComputedInline):
     fields = ("corrects", "amount_kzt", "reason", "created_by", "created_at")
 
 
-class PaymentForm(forms.Form):
-    payment_order = forms.CharField(label=_("Payment order number"), max_length=50)
-    paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))
-    expense_code = forms.ModelChoiceField(
-        label=_("Expense specifics"),
-        queryset=ExpenseCode.objects.filter(active=True),
-        initial=lambda: ExpenseCode.objects.filter(code="159").first(),
-    )
-
-
-def approval_warning(invoices: Any) -> list[str]:
-    """Whether approving the selection together would go over the month's plan."""
-    from budget.services import approval_warning as warning
-
-    message = warning(list(invoices))
-    return [message] if message else []
-
-
 class InvoiceExclusionInline(ComputedInline):
     model = InvoiceExclusion
     fields = ("visit_id_text", "child_iin", "date", "setting", "reason", "explanation")
@@ -81,6 +62,27 @@ class InvoiceExclusionInline(ComputedInline):
     @admin.display(description=_("why"))
     def explanation(self, obj: InvoiceExclusion) -> str:
         return str(EXPLANATIONS.get(obj.reason, ""))
+
+
+check_action = service_action(
+    name="check",
+    description=_("Mark the selected invoices checked"),
+    form_class=ConfirmForm,
+    call=lambda invoice, data, user: services.invoice_check(invoice=invoice, acting_user=user),
+)
+
+
+def approve_action(warn: Any = None) -> Any:
+    """The approval, with `warn(invoices)` (messages shown before it is confirmed)."""
+    return service_action(
+        name="approve",
+        description=_("Approve and freeze the selected invoices"),
+        form_class=ConfirmForm,
+        call=lambda invoice, data, user: services.invoice_approve(
+            invoice=invoice, acting_user=user
+        ),
+        warn=warn,
+    )
 
 
 @admin.register(Invoice)
@@ -122,37 +124,8 @@ class InvoiceAdmin(admin.ModelAdmin):
         "documents",
     )
     inlines = (InvoiceLineInline, InvoiceAdjustmentInline, InvoiceExclusionInline)
-    actions = (
-        service_action(
-            name="check",
-            description=_("Mark the selected invoices checked"),
-            form_class=ConfirmForm,
-            call=lambda invoice, data, user: services.invoice_check(
-                invoice=invoice, acting_user=user
-            ),
-        ),
-        service_action(
-            name="approve",
-            description=_("Approve and freeze the selected invoices"),
-            form_class=ConfirmForm,
-            call=lambda invoice, data, user: services.invoice_approve(
-                invoice=invoice, acting_user=user
-            ),
-            warn=approval_warning,
-        ),
-        service_action(
-            name="mark_paid",
-            description=_("Record the payment of the selected invoices"),
-            form_class=PaymentForm,
-            call=lambda invoice, data, user: services.invoice_mark_paid(
-                invoice=invoice,
-                payment_order=data["payment_order"],
-                paid_on=data["paid_on"],
-                expense_code=data["expense_code"].code,
-                acting_user=user,
-            ),
-        ),
-    )
+    # The budget adds the payment and the plan's warning (budget.admin.InvoiceAdmin).
+    actions: tuple[Any, ...] = (check_action, approve_action())
 
     @admin.display(description=_("status"), ordering="status")
     def state(self, obj: Invoice) -> str:

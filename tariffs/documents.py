@@ -8,10 +8,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from budget.services import components
 from core.spreadsheets import SafeWorkbook
 from services.journal import FONTS
 from tariffs.models import Invoice
+from tariffs.payments import components
 
 
 def _lines(invoice: Invoice) -> list[Any]:

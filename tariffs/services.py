@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -29,6 +30,7 @@ from tariffs.models import (
     InvoiceLine,
     InvoiceStatus,
 )
+from tariffs.payments import components
 
 
 @dataclass
@@ -191,6 +193,33 @@ def visits_on_frozen_invoices(visits: Iterable[Visit]) -> set[int]:
     return frozen | {visit.pk for visit in visits if visit.visit_id in billed}
 
 
+def refuse_moving_an_invoiced_visit(*, original: Visit, **_signal: Any) -> None:
+    """`services.signals.visit_moving`'s receiver: a visit on an approved invoice stays with
+    its provider and month (it would be paid again on another invoice; a correction is an
+    adjustment on a later one)."""
+    if visits_on_frozen_invoices([original]):
+        raise ValidationError(
+            _(
+                "This visit is on an approved invoice: it cannot move to another provider "
+                "or month (a correction is an adjustment on a later invoice)."
+            ),
+            code="visit_invoiced",
+        )
+
+
+def visit_billing_summary(visit: Visit) -> dict[str, Any] | None:
+    """What the visit page shows of a done visit's billing (`services.ports.visit_billing`)."""
+    decision = visit_billing(visit)
+    if decision is None:
+        return None
+    return {
+        "billable": decision.reason is None,
+        "tariff_kzt": decision.tariff_kzt,
+        "reason": decision.reason,
+        "explanation": rules.EXPLANATIONS.get(decision.reason or "", ""),
+    }
+
+
 def visit_billing(visit: Visit) -> rules.Decision | None:
     """Whether one done visit is billable and, if not, the first rule it fails (its page).
 
@@ -351,8 +380,6 @@ def invoice_approve(*, invoice: Invoice, acting_user: Any) -> Invoice:
     """The akimat approves a checked invoice: it is frozen as computed (domain.md §6), its two
     components and adjustments with it. The officer who checked it cannot approve it, and what
     the check required must still hold (the data may have changed since)."""
-    from budget.services import components
-
     ensure_role(acting_user, Role.AKIMAT_OFFICER)
     invoice = _locked(invoice)
     if invoice.is_frozen:
@@ -380,19 +407,11 @@ def invoice_approve(*, invoice: Invoice, acting_user: Any) -> Invoice:
 
 
 @transaction.atomic
-def invoice_mark_paid(
-    *,
-    invoice: Invoice,
-    payment_order: str,
-    paid_on: datetime.date,
-    expense_code: str,
-    acting_user: Any,
+def invoice_paid(
+    *, invoice: Invoice, payment_order: str, paid_on: datetime.date, acting_user: Any
 ) -> Invoice:
-    """An approved invoice is paid: the payment order, its date and the expense specifics code
-    are recorded (the budget's payments)."""
-    from budget.models import ExpenseCode, Payment
-    from budget.services import components
-
+    """An approved invoice is paid: its payment order and date are recorded. The budget's
+    `invoice_mark_paid` calls it, recording the payment itself."""
     ensure_role(acting_user, Role.AKIMAT_OFFICER)
     invoice = _locked(invoice)
     if invoice.status != InvoiceStatus.APPROVED:
@@ -400,22 +419,11 @@ def invoice_mark_paid(
     payment_order = (payment_order or "").strip()
     if not payment_order:
         raise fail(_("The payment order number is required."), "payment_order_required")
-    code = ExpenseCode.objects.filter(code=expense_code, active=True).first()
-    if code is None:
-        raise fail(_("Unknown expense specifics code."), "expense_code_unknown")
     invoice.status = InvoiceStatus.PAID
     invoice.payment_order = payment_order
     invoice.paid_on = paid_on
     with acting_as(acting_user):
         invoice.save(update_fields=["status", "payment_order", "paid_on"])
-        Payment.objects.create(
-            invoice=invoice,
-            order_number=payment_order,
-            paid_on=paid_on,
-            amount_kzt=components(invoice).total_kzt,
-            expense_code=code,
-            recorded_by=acting_user,
-        )
     return invoice
 
 

@@ -7,13 +7,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from budget.services import components
 from core.audit import record_access_many
 from core.roles import Role, has_role
 from recipients.models import Child
 from tariffs import documents
 from tariffs.billing.rules import EXPLANATIONS
 from tariffs.models import Invoice
+from tariffs.payments import components
 
 
 def _head_provider_id(request: HttpRequest) -> int:

@@ -283,6 +283,7 @@ def test_the_plan_runs_every_night_on_beat(settings):
 
     schedules = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "services.tasks.visits_generate_task" in schedules
+    app.loader.import_default_modules()  # what a worker and beat do when they start
     assert "services.tasks.visits_generate_task" in app.tasks
 
 

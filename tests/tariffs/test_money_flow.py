@@ -13,8 +13,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from budget import services as budget_services
 from budget.models import BaseComponent, BudgetYear, Payment, PlanMonth
-from budget.services import approval_warning, components, year_figures
+from budget.services import approval_warning, year_figures
 from core.errors import RoleRequired
 from core.importing import dataset_import
 from reconciliation.models import Finding, FindingStatus
@@ -22,6 +23,7 @@ from reconciliation.services import findings_review, run_start
 from services.models import Visit
 from tariffs import services
 from tariffs.models import Invoice, Tariff
+from tariffs.payments import components
 from tests.exchange_files import read_rows
 from tests.factories import admitted_provider, coordinator_of, head_of, officer
 from tests.tariffs.test_bill_sample import sample  # noqa: F401  (fixture)
@@ -92,7 +94,7 @@ def test_an_invoice_goes_draft_checked_approved_paid_and_the_maker_is_not_the_ch
         services.invoice_approve(invoice=billed, acting_user=approver)
     assert refused.value.code == "invoice_frozen"
 
-    services.invoice_mark_paid(
+    budget_services.invoice_mark_paid(
         invoice=billed,
         payment_order="ПП-0042",
         paid_on=datetime.date(2026, 8, 20),
