@@ -473,7 +473,7 @@ def _tracing() -> bool:
 def step_import(folder: str) -> dict[str, Any]:
     import tracemalloc
 
-    from core.importing import dataset_import
+    from exchange.service import dataset_import
 
     result: dict[str, Any] = {"baseline_mb": _peak_mb()}
     if _tracing():

@@ -215,7 +215,7 @@ def _first_child_id(user: User) -> int:
 
 def _export_dataset(folder: Path) -> None:
     """The whole city's children, ИПАР and enrolments, exported by the admin's resources."""
-    from recipients.resources import ChildResource, EnrollmentResource, IparResource
+    from exchange.admin_resources.recipients import ChildResource, EnrollmentResource, IparResource
 
     for name, resource in (
         ("children", ChildResource()),

@@ -15,12 +15,33 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
 from knox.models import AuthToken
 
 from core import tokens
 from core.audit import record_access
 from core.models import User
+from core.ports import Port
 from core.roles import Role, has_role
+
+
+def _exchange_resources(model: type[Any]) -> list[type[Any]]:
+    """The import-export resources of `model`: its exchange file(s), read and checked by the
+    rules of `import_dataset`."""
+    raise NotImplementedError
+
+
+# The exchange engine knows every app's files, so it sits above them; it provides their
+# admins' import and export (exchange.apps.ExchangeConfig.ready).
+exchange_resources = Port("the exchange resources of a model", _exchange_resources)
+
+
+class ExchangeMixin(ImportExportMixin):
+    """The admin's import and export of a model's exchange file (exchange.admin_resources)."""
+
+    def get_resource_classes(self, request: HttpRequest) -> list[type[Any]]:
+        return exchange_resources(self.model)
+
 
 admin.site.site_header = _("Astana pilot portal — akimat")
 admin.site.site_title = _("Astana pilot portal")

@@ -14,6 +14,7 @@ from typing import Any
 
 from auditlog.context import auditlog_value, set_actor
 from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 
@@ -33,7 +34,6 @@ def record_access(instance: models.Model, *, user: Any, what: str = "") -> LogEn
 
 def record_access_many(instances: Iterable[models.Model], *, user: Any, what: str) -> int:
     """Record that `user` read every one of `instances` (a list page, an export): one insert."""
-    from django.contrib.contenttypes.models import ContentType
 
     instances = list(instances)
     if not instances:

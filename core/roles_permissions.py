@@ -4,6 +4,8 @@ Applied by migrations (core 0003, and again by a later migration whenever an app
 so that the groups always hold exactly what this table says.
 """
 
+from django.contrib.auth.management import create_permissions
+
 ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
     # The akimat: everything in the domain apps; users are managed by the superuser.
     "akimat_officer": {
@@ -102,7 +104,6 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
 
 def sync_role_groups(apps, schema_editor=None) -> None:  # type: ignore[no-untyped-def]
     """Create the role groups and give each exactly its permissions (idempotent)."""
-    from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
         app_config.models_module = True

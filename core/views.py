@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 
+import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -32,8 +33,6 @@ def health(request: HttpRequest) -> JsonResponse:
         healthy = False
     if settings.REDIS_URL:
         try:
-            import redis
-
             redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
             report["redis"] = "ok"
         except Exception:

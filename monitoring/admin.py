@@ -16,9 +16,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportMixin
 
-from core.admin import AccessLoggedAdminMixin
+from core.admin import AccessLoggedAdminMixin, ExchangeMixin
 from core.audit import record_access_many
 from monitoring.models import (
     EducationCorrection,
@@ -26,11 +25,6 @@ from monitoring.models import (
     PersonRecord,
     RegistryImport,
     RegistryKind,
-)
-from monitoring.resources import (
-    EducationCorrectionResource,
-    HealthStayResource,
-    PersonRecordResource,
 )
 from recipients.models import Child
 
@@ -57,7 +51,7 @@ class KnownChildFilter(admin.SimpleListFilter):
         return queryset
 
 
-class RegistryRowAdmin(AccessLoggedAdminMixin, ImportExportMixin, admin.ModelAdmin):
+class RegistryRowAdmin(AccessLoggedAdminMixin, ExchangeMixin, admin.ModelAdmin):
     """Rows of one registry: searched by IIN, filtered by kind, imported and exported as files."""
 
     search_fields = ("=iin",)
@@ -115,7 +109,6 @@ class RegistryRowAdmin(AccessLoggedAdminMixin, ImportExportMixin, admin.ModelAdm
 
 @admin.register(PersonRecord)
 class PersonRecordAdmin(RegistryRowAdmin):
-    resource_classes = [PersonRecordResource]
     list_display = ("iin", "known", "astana_from", "astana_until", "death_date", "loaded")
     list_filter = (KnownChildFilter, ("registry_import", admin.RelatedOnlyFieldListFilter))
     date_hierarchy = "astana_from"
@@ -125,7 +118,6 @@ class PersonRecordAdmin(RegistryRowAdmin):
 
 @admin.register(HealthStay)
 class HealthStayAdmin(RegistryRowAdmin):
-    resource_classes = [HealthStayResource]
     list_display = ("iin", "known", "kind", "start_on", "end_on", "organisation", "loaded")
     list_filter = ("kind", KnownChildFilter, ("registry_import", admin.RelatedOnlyFieldListFilter))
     date_hierarchy = "start_on"
@@ -135,7 +127,6 @@ class HealthStayAdmin(RegistryRowAdmin):
 
 @admin.register(EducationCorrection)
 class EducationCorrectionAdmin(RegistryRowAdmin):
-    resource_classes = [EducationCorrectionResource]
     list_display = ("iin", "known", "kind", "start_on", "end_on", "organisation", "loaded")
     list_filter = ("kind", KnownChildFilter, ("registry_import", admin.RelatedOnlyFieldListFilter))
     date_hierarchy = "start_on"

@@ -13,9 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportMixin
 
-from core.admin import AccessLoggedAdminMixin, service_action
+from core.admin import AccessLoggedAdminMixin, ExchangeMixin, service_action
 from core.forms import DateInput, ReasonsForm
 from providers import selectors, services
 from providers.models import (
@@ -34,7 +33,6 @@ from providers.models import (
     StaffingNorm,
     StaffMember,
 )
-from providers.resources import ProviderResource
 
 
 class DecisionForm(forms.Form):
@@ -157,8 +155,7 @@ class ApplicationInline(admin.TabularInline):
 
 
 @admin.register(Provider)
-class ProviderAdmin(ImportExportMixin, admin.ModelAdmin):
-    resource_classes = [ProviderResource]
+class ProviderAdmin(ExchangeMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "bin",

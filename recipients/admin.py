@@ -16,9 +16,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportMixin
 
-from core.admin import AccessLoggedAdminMixin, service_action
+from core.admin import AccessLoggedAdminMixin, ExchangeMixin, service_action
 from core.audit import record_access, record_access_many
 from core.forms import ConfirmForm, DateInput, ReasonsForm
 from recipients import rules, selectors, services
@@ -36,7 +35,6 @@ from recipients.models import (
     ServiceApplication,
     ServiceKind,
 )
-from recipients.resources import ChildResource, EnrollmentResource, IparResource
 
 
 class EndForm(forms.Form):
@@ -177,9 +175,7 @@ class EnrollmentInline(admin.TabularInline):
 
 
 @admin.register(Child)
-class ChildAdmin(AccessLoggedAdminMixin, ImportExportMixin, admin.ModelAdmin):
-    resource_classes = [ChildResource]
-
+class ChildAdmin(AccessLoggedAdminMixin, ExchangeMixin, admin.ModelAdmin):
     def get_data_for_export(self, request: HttpRequest, queryset: Any, **kwargs: Any) -> Any:
         """An export is a read of every exported child: recorded when the file is made."""
         record_access_many(queryset, user=request.user, what="export")
@@ -265,8 +261,7 @@ class ChildAdmin(AccessLoggedAdminMixin, ImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(Ipar)
-class IparAdmin(AccessLoggedAdminMixin, ImportExportMixin, admin.ModelAdmin):
-    resource_classes = [IparResource]
+class IparAdmin(AccessLoggedAdminMixin, ExchangeMixin, admin.ModelAdmin):
     form = ServiceKindsForm
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Ipar]:
@@ -282,8 +277,7 @@ class IparAdmin(AccessLoggedAdminMixin, ImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(AccessLoggedAdminMixin, ImportExportMixin, admin.ModelAdmin):
-    resource_classes = [EnrollmentResource]
+class EnrollmentAdmin(AccessLoggedAdminMixin, ExchangeMixin, admin.ModelAdmin):
     list_display = ("decision_number", "child", "provider", "start_on", "end_on", "status")
     list_filter = ("status", "provider", "end_reason")
     search_fields = ("decision_number", "=child__iin", "child__last_name")

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.validators import validate_iin
+from recipients.rules import form_031_problem
 
 
 class District(models.TextChoices):
@@ -164,7 +165,6 @@ class Ipar(models.Model):
         return self.number
 
     def clean(self) -> None:
-        from recipients.rules import form_031_problem
 
         problem = form_031_problem(self.form_031_on, self.mse_on)
         if problem:

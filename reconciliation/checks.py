@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from core.choices import Setting
 from core.periods import months_between
+from monitoring.models import EducationCorrection, HealthStay, PersonRecord
 from recipients.models import Child, Enrollment
 from recipients.rules import birth_date_from_iin
 from reconciliation import ports
@@ -379,7 +380,6 @@ def double_financing(period: Period) -> list[Found]:
     hospital, a sanatorium, correctional education, dead or not in Astana (Alg. §24–25), each
     with the registry rows as evidence. The rules are the billing's own (one implementation),
     applied a month at a time so that memory stays that of a month."""
-    from monitoring.models import EducationCorrection, HealthStay, PersonRecord
 
     found = []
     for month in _months(period):

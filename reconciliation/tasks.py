@@ -4,10 +4,12 @@ import datetime
 from typing import Any
 
 from celery import shared_task
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from core.jobs import RECONCILIATION, job_heartbeat
 from core.periods import month_start
+from reconciliation.services import run_reconciliation, run_start
 
 
 @shared_task(
@@ -18,7 +20,6 @@ from core.periods import month_start
 )
 def reconcile_task(self: Any, run_id: int) -> str:
     """Run a queued reconciliation; idempotent, so running it again is safe."""
-    from reconciliation.services import run_reconciliation
 
     with job_heartbeat(RECONCILIATION, run_id, enabled=not self.request.is_eager):
         return run_reconciliation(run_id=run_id)
@@ -27,9 +28,6 @@ def reconcile_task(self: Any, run_id: int) -> str:
 @shared_task(name="reconciliation.tasks.reconcile_current_month_task")
 def reconcile_current_month_task() -> int | None:
     """Nightly (beat): the current month up to yesterday. Skipped while one is running."""
-    from django.core.exceptions import ValidationError
-
-    from reconciliation.services import run_start
 
     today = timezone.localdate()
     yesterday = today - datetime.timedelta(days=1)

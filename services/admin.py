@@ -19,9 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportMixin
 
-from core.admin import AccessLoggedAdminMixin, service_action
+from core.admin import AccessLoggedAdminMixin, ExchangeMixin, service_action
 from core.audit import record_access_many, validated_save
 from core.forms import ConfirmForm
 from core.roles import Role, has_role, roles_of
@@ -36,7 +35,6 @@ from services.models import (
     Visit,
     VisitCorrection,
 )
-from services.resources import VisitResource
 from services.rules import WEEKDAY_NAMES
 
 # --- visits --------------------------------------------------------------------------------------
@@ -85,14 +83,13 @@ class VisitCorrectionInline(admin.TabularInline):
 
 
 @admin.register(Visit)
-class VisitAdmin(AccessLoggedAdminMixin, ImportExportMixin, admin.ModelAdmin):
+class VisitAdmin(AccessLoggedAdminMixin, ExchangeMixin, admin.ModelAdmin):
     """The visits journal as the akimat sees it; coordinators log visits on their own pages.
 
     The page of a visit is read-only: a visit is logged, confirmed and corrected through the
     services (by the provider's staff and head), or imported from a journal file.
     """
 
-    resource_classes = [VisitResource]
     list_display = (
         "visit_id",
         "date",

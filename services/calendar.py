@@ -24,6 +24,7 @@ from core.errors import RoleRequired
 from core.jobs import VISITS_GENERATE, outbox_enqueue
 from core.roles import Role, roles_of
 from services.models import CalendarDay, Visit, VisitStatus
+from services.services import flag_overlaps_on, schedule_weekday_of
 
 
 def _ensure_officer(user: Any) -> None:
@@ -63,7 +64,6 @@ def _replan(date: datetime.date, *, acting_user: Any) -> None:
     the head, not by the calendar. A plan someone logged by hand (no schedule slot), changed,
     confirmed or corrected is kept.
     """
-    from services.services import flag_overlaps_on, schedule_weekday_of
 
     if date < timezone.localdate():
         return

@@ -367,7 +367,7 @@ def _month_link(journal: Journal, month: datetime.date, user: Any) -> str:
 
 def render_pdf(journal: Journal, user: Any) -> tuple[bytes, int]:
     """The journal as a PDF in the current language, and its number of rows; records the read."""
-    from weasyprint import HTML  # Pango is loaded only when a PDF is made
+    from weasyprint import HTML  # noqa: PLC0415 - Pango is loaded only when a PDF is made
 
     visits = journal.rows(user)
     rows = _journal_rows(visits)

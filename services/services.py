@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import holidays
+from auditlog.models import LogEntry
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -768,7 +769,6 @@ def enrollment_set_pin(*, enrollment: Enrollment, pin: str, acting_user: Any) ->
     enrollment.pin_failures = 0
     with acting_as(acting_user):
         enrollment.save(update_fields=["confirmation_pin", "pin_failures", "updated_at"])
-        from auditlog.models import LogEntry
 
         LogEntry.objects.log_create(
             enrollment,

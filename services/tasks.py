@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from core.jobs import JOURNAL_EXPORT, job_heartbeat
 from services import services
+from services.journal import journal_export_run
 
 
 @shared_task(name="services.tasks.visits_generate_task")
@@ -29,7 +30,6 @@ def visits_generate_task(
 )
 def journal_pdf_task(self: Any, export_id: int) -> str:
     """A long journal's PDF, asked for on the journal page. Idempotent; resumed when redelivered."""
-    from services.journal import journal_export_run
 
     with job_heartbeat(JOURNAL_EXPORT, export_id, enabled=not self.request.is_eager):
         return journal_export_run(export_id=export_id)

@@ -25,7 +25,7 @@ from core.forms import add_service_error
 from core.roles import PROVIDER_ROLES, Role, has_role, roles_of
 from providers.uploads import CONTENT_TYPES, extension_of
 from recipients import selectors as recipient_selectors
-from recipients.models import Enrollment, EnrollmentStatus, NeedsAssessment
+from recipients.models import Enrollment, EnrollmentStatus, NeedsAssessment, ServiceKind
 from services import ports, selectors, services
 from services.forms import (
     ConfirmForm,
@@ -100,7 +100,6 @@ def _visit_for(request: HttpRequest, pk: int) -> Visit:
 
 
 def _service_names(codes: list[str]) -> list[str]:
-    from recipients.models import ServiceKind
 
     names = dict(ServiceKind.choices)
     catalogue = {

@@ -9,20 +9,17 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportMixin
 
-from core.admin import service_action
+from core.admin import ExchangeMixin, service_action
 from core.forms import ConfirmForm
 from tariffs import services
 from tariffs.billing.rules import EXPLANATIONS
 from tariffs.models import Invoice, InvoiceAdjustment, InvoiceExclusion, InvoiceLine, Tariff
 from tariffs.payments import components
-from tariffs.resources import TariffResource
 
 
 @admin.register(Tariff)
-class TariffAdmin(ImportExportMixin, admin.ModelAdmin):
-    resource_classes = [TariffResource]
+class TariffAdmin(ExchangeMixin, admin.ModelAdmin):
     list_display = ("setting", "amount_kzt", "valid_from", "valid_to", "act")
     list_filter = ("setting",)
     ordering = ("setting", "valid_from")

@@ -20,7 +20,7 @@ def _lines(invoice: Invoice) -> list[Any]:
 
 def act_pdf(invoice: Invoice) -> bytes:
     """The act of services rendered for the month, in the current language (WeasyPrint)."""
-    from weasyprint import HTML  # Pango is loaded only when a PDF is made
+    from weasyprint import HTML  # noqa: PLC0415 - Pango is loaded only when a PDF is made
 
     html = render_to_string(
         "tariffs/act_pdf.html",

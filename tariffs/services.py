@@ -19,7 +19,15 @@ from core.errors import fail
 from core.locks import hold
 from core.periods import month_bounds
 from core.roles import Role, ensure_role
+from monitoring.models import RegistryImport
 from providers.models import Provider
+from reconciliation.models import (
+    BLOCKING_KINDS,
+    Finding,
+    FindingStatus,
+    ReconciliationRun,
+    RunStatus,
+)
 from services.models import Visit
 from tariffs.billing import facts, rules
 from tariffs.models import (
@@ -254,8 +262,6 @@ def _month_not_over(invoice: Invoice) -> Any:
 def last_data_change(invoice: Invoice) -> datetime.datetime:
     """When what the invoice was computed from last changed: its own computation, its month's
     visits, a registry load, or a review of a finding about its visits."""
-    from monitoring.models import RegistryImport
-    from reconciliation.models import Finding
 
     first, last = month_bounds(invoice.month)
     visits = Visit.objects.filter(provider_id=invoice.provider_id, date__range=(first, last))
@@ -304,13 +310,6 @@ def _check_problem(invoice: Invoice) -> Any:
     """Why the invoice cannot be (or stay) checked, or None: it must be what the rules give
     now, a reconciliation of its whole month must have started after its data last changed,
     and no finding that could reject one of its visits may be open."""
-    from reconciliation.models import (
-        BLOCKING_KINDS,
-        Finding,
-        FindingStatus,
-        ReconciliationRun,
-        RunStatus,
-    )
 
     first, last = month_bounds(invoice.month)
     changed = last_data_change(invoice)

@@ -9,10 +9,10 @@ import factory
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 
-from core.demo_files import DEMO_PDF
 from core.models import User
 from core.roles import Role
 from core.validators import check_digit
+from demo.files import DEMO_PDF
 from providers.models import (
     DocumentKind,
     EquippedRoom,

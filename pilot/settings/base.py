@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "reconciliation",
     "budget",
     "reports",
+    "exchange",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ from django.utils import timezone
 from monitoring.models import EducationCorrection, HealthStay, PersonRecord
 from providers.models import Provider, Sector
 from recipients.models import Child, Enrollment, EnrollmentStatus, Ipar
+from reconciliation.services import rejected_visit_ids
 from services.models import Visit, VisitStatus
 from tariffs.billing.rules import (
     Candidate,
@@ -24,6 +25,7 @@ from tariffs.billing.rules import (
     PersonFacts,
     ProviderFacts,
     TariffFacts,
+    decide,
 )
 from tariffs.models import Tariff
 
@@ -132,7 +134,6 @@ def load(visits: QuerySet[Visit]) -> Facts:
             pk__in=done.values("provider_id")
         ).values_list("pk", "sector", "license_home_care", "admitted_on", "excluded_on")
     }
-    from reconciliation.services import rejected_visit_ids
 
     return Facts(
         providers=providers,
@@ -146,6 +147,5 @@ def load(visits: QuerySet[Visit]) -> Facts:
 
 def decide_visits(visits: QuerySet[Visit]) -> Any:
     """The decisions for the done visits in `visits` (candidates and facts loaded together)."""
-    from tariffs.billing.rules import decide
 
     return decide(candidates(visits), load(visits))

@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from core.demo import DEMO_PASSWORD, USERS
+from demo.loading import DEMO_PASSWORD, USERS
 from providers.models import AdmissionApplication, Provider
 
 pytestmark = pytest.mark.django_db
@@ -242,8 +242,8 @@ def test_demo_has_unplanned_and_overlapping_visits_and_a_transfer(demo):
 
 
 def test_a_demo_representative_confirms_with_the_printed_pin(demo):
-    from core.demo_visits import DEMO_PIN
     from core.models import User
+    from demo.visits import DEMO_PIN
     from services import services
     from services.models import Visit
 
@@ -265,7 +265,7 @@ def test_demo_signatures_are_real_png_images():
     import base64
     import random
 
-    from core.demo_visits import _signature_png
+    from demo.visits import _signature_png
     from services.services import signature_png
 
     content = _signature_png(random.Random(1))

@@ -19,13 +19,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
-from core.importing import FILE_SPECS, cell_text, dataset_import
-from core.importing.plan import WRITE_ORDER
-from core.importing.service import CHUNK_ROWS
 from core.validators import check_digit
+from exchange.admin_resources.providers import ProviderResource
+from exchange.admin_resources.recipients import ChildResource, EnrollmentResource, IparResource
+from exchange.admin_resources.tariffs import TariffResource
+from exchange.cells import cell_text
+from exchange.plan import WRITE_ORDER
+from exchange.service import CHUNK_ROWS, dataset_import
+from exchange.specs import FILE_SPECS
 from monitoring.models import EducationCorrection, HealthStay, PersonRecord
 from providers.models import Provider
-from providers.resources import ProviderResource
 from recipients.models import (
     Child,
     Enrollment,
@@ -34,11 +37,9 @@ from recipients.models import (
     LegalRepresentative,
     ServiceApplication,
 )
-from recipients.resources import ChildResource, EnrollmentResource, IparResource
 from recipients.rules import name_key
 from services.models import Visit
 from tariffs.models import Tariff
-from tariffs.resources import TariffResource
 from tests.exchange_files import read_rows, set_cell, write_rows
 from tests.factories import ProviderFactory, coordinator_of, officer
 
@@ -1007,7 +1008,7 @@ def test_imported_home_and_centre_visits_that_overlap_are_flagged(dataset):
 @pytest.fixture
 def small_chunks(monkeypatch):
     """Chunks of 100 rows: the sample's 1 134 visits are read, checked and written in 12."""
-    monkeypatch.setattr("core.importing.service.CHUNK_ROWS", 100)
+    monkeypatch.setattr("exchange.service.CHUNK_ROWS", 100)
     return 100
 
 
@@ -1114,7 +1115,7 @@ def test_visits_read_in_chunks_update_in_place(dataset, small_chunks):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics")
 def test_a_big_import_refreshes_the_planner_statistics_of_what_it_wrote(sample, monkeypatch):
-    monkeypatch.setattr("core.importing.service.ANALYZE_ROWS", 1000)  # the sample: 1 134 visits
+    monkeypatch.setattr("exchange.service.ANALYZE_ROWS", 1000)  # the sample: 1 134 visits
 
     dataset_import(directory=sample)
 

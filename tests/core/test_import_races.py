@@ -4,7 +4,7 @@ cut exits 1, leaves nothing written, and runs again to the same result."""
 
 import pytest
 
-from core.importing import dataset_import
+from exchange.service import dataset_import
 from tests.core.test_import_dataset import counts, file_rows
 from tests.racing import cut, manage, postgresql_only, race, tables_locked, waiting_for_locks
 

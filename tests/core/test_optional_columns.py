@@ -9,9 +9,10 @@ import re
 import pytest
 import tablib
 
-from core.importing import FILE_SPECS, dataset_import
+from exchange.admin_resources.services import VisitResource
+from exchange.service import dataset_import
+from exchange.specs import FILE_SPECS
 from services.models import Visit
-from services.resources import VisitResource
 from tests.exchange_files import SAMPLE, read_rows, write_rows
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]

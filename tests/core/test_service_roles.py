@@ -7,8 +7,8 @@ import datetime
 import pytest
 
 from core.errors import RoleRequired
-from core.importing import dataset_import
 from core.roles import Role
+from exchange.service import dataset_import
 from recipients import services as recipients
 from reconciliation import services as reconciliation
 from reports import services as reports

@@ -11,18 +11,19 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from core.importing import FILE_SPECS, PLANNED_FILES, dataset_import
+from exchange.admin_resources.monitoring import (
+    EducationCorrectionResource,
+    HealthStayResource,
+    PersonRecordResource,
+)
+from exchange.service import dataset_import
+from exchange.specs import FILE_SPECS, PLANNED_FILES
 from monitoring.models import (
     EducationCorrection,
     HealthStay,
     PersonRecord,
     RegistryImport,
     RegistryKind,
-)
-from monitoring.resources import (
-    EducationCorrectionResource,
-    HealthStayResource,
-    PersonRecordResource,
 )
 from recipients.models import Child
 from tests.exchange_files import read_rows, set_cell, write_rows

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
-from core.importing import dataset_import
+from exchange.service import dataset_import
 from recipients.models import Enrollment
 from reconciliation import services
 from reconciliation.models import Finding, FindingStatus, ReconciliationRun, RunStatus

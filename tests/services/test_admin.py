@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from exchange.admin_resources.services import VisitResource
 from services import calendar, services
 from services.models import (
     CalendarDay,
@@ -22,7 +23,6 @@ from services.models import (
     VisitCorrection,
     VisitStatus,
 )
-from services.resources import VisitResource
 from services.rules import visit_time_problem
 from tests.factories import (
     WEEK,

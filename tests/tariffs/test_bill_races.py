@@ -5,7 +5,7 @@ the expected files and the month has one invoice per provider, not a raw Integri
 import pytest
 from django.core.management import call_command
 
-from core.importing import dataset_import
+from exchange.service import dataset_import
 from tariffs.models import Invoice
 from tests.racing import postgresql_only, race, tables_locked, waiting_for_locks
 from tests.tariffs.test_bill_sample import EXPECTED, FILES, lines

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from core.importing import dataset_import
+from exchange.service import dataset_import
 from tariffs.models import Invoice, InvoiceStatus
 from tests.exchange_files import SAMPLE
 

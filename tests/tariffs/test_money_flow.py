@@ -17,7 +17,7 @@ from budget import services as budget_services
 from budget.models import BaseComponent, BudgetYear, Payment, PlanMonth
 from budget.services import approval_warning, year_figures
 from core.errors import RoleRequired
-from core.importing import dataset_import
+from exchange.service import dataset_import
 from reconciliation.models import Finding, FindingStatus
 from reconciliation.services import findings_review, run_start
 from services.models import Visit

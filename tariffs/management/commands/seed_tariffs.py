@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from tariffs.defaults import ensure_tariffs
 from tariffs.models import Tariff
 
 
@@ -14,8 +15,6 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from core.demo_children import ensure_tariffs
-
         before = Tariff.objects.count()
         ensure_tariffs()
         self.stdout.write(f"{Tariff.objects.count() - before} tariffs created.")

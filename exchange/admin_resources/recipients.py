@@ -8,15 +8,15 @@ from typing import Any
 from django.db.models import QuerySet
 from import_export.fields import Field
 
-from core.importing.cells import cell_text
-from core.importing.resources import (
+from core.jobs import FIND_DUPLICATES, outbox_enqueue
+from exchange.cells import cell_text
+from exchange.resources import (
     ExchangeResource,
     PreloadedForeignKeyWidget,
     PreloadedInstanceLoader,
     exchange_field,
 )
-from core.importing.service import FileCheck
-from core.jobs import FIND_DUPLICATES, outbox_enqueue
+from exchange.service import FileCheck
 from providers.models import Provider
 from recipients.models import (
     Child,

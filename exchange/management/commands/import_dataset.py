@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from core.errors import RoleRequired
-from core.importing import dataset_import
+from exchange.service import dataset_import
 
 
 class Command(BaseCommand):

@@ -2,8 +2,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from core.demo import DEMO_PASSWORD, USERS, load_demo
-from core.demo_visits import DEMO_PIN
+from demo.loading import DEMO_PASSWORD, USERS, load_demo
+from demo.visits import DEMO_PIN
 
 
 class Command(BaseCommand):

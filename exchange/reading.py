@@ -12,8 +12,8 @@ from typing import Any, BinaryIO
 
 from django.utils.translation import gettext as _
 
-from core.importing.cells import cell_text
-from core.importing.report import RowError, SkippedFile
+from exchange.cells import cell_text
+from exchange.report import RowError, SkippedFile
 
 FORMATS = ("csv", "xlsx")
 
@@ -169,8 +169,9 @@ def _csv_records(stream: BinaryIO, source: str, errors: list[RowError]) -> Itera
 def _read_xlsx(
     source: SourceFile, data: bytes, identifier_columns: Collection[str]
 ) -> tuple[Table | None, list[RowError]]:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
+    # openpyxl is loaded only for an XLSX file (import_dataset starts lean: issue 19).
+    from openpyxl import load_workbook  # noqa: PLC0415
+    from openpyxl.utils.exceptions import InvalidFileException  # noqa: PLC0415
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.importing.resources import ExchangeResource, PreloadedInstanceLoader, exchange_field
+from exchange.resources import ExchangeResource, PreloadedInstanceLoader, exchange_field
 from tariffs.models import Tariff
 
 FILE = "tariffs"

@@ -18,10 +18,15 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from core.demo_files import DEMO_PDF
+from budget.models import BaseComponent, BudgetYear, ExpenseCode, Payment, PlanMonth
 from core.models import User
 from core.periods import add_months, month_start, previous_month_bounds
 from core.roles import Role
+from demo.children import add_duplicate_pairs, generate_children
+from demo.files import DEMO_PDF
+from demo.registries import load_registries
+from demo.reports import load_reports, load_survey
+from demo.visits import load_visits
 from providers import services
 from providers.models import (
     NEW_BUILDING_FIRE_DOCUMENTS,
@@ -42,6 +47,14 @@ from providers.models import (
     StaffMember,
     Tenure,
 )
+from recipients import services as recipient_services
+from recipients.models import Child
+from reconciliation.models import Finding, FindingStatus, ReconciliationRun
+from reconciliation.services import run_reconciliation
+from tariffs.defaults import ensure_tariffs
+from tariffs.models import Invoice, InvoiceStatus
+from tariffs.payments import components
+from tariffs.services import bill_month
 
 DEMO_PASSWORD = "pilot-demo-2026"  # noqa: S105 - printed for the demo; never used in production
 PILOT_START = datetime.date(2026, 6, 5)
@@ -526,17 +539,14 @@ def load_demo() -> dict[str, int]:
             services.application_request_inspection(application=application, acting_user=head)
     services.documents_flag_expiring(today=timezone.localdate())
     children = load_children()
-    from core.demo_visits import load_visits
 
     # After the children: the schedules and visits need their enrolments (idempotent too).
     visits = load_visits(today=timezone.localdate(), officer=officer)
-    from core.demo_registries import load_registries
 
     # Before the bills: they withhold the days the registries show (rules 8–11).
     registry_rows = load_registries(today=timezone.localdate(), officer=officer)
     invoices = load_invoices(today=timezone.localdate(), officer=officer)
     findings = load_findings(today=timezone.localdate(), officer=officer)
-    from core.demo_reports import load_reports, load_survey
 
     answers = load_survey(today=timezone.localdate(), officer=officer)
     reports = load_reports(today=timezone.localdate(), officer=officer)
@@ -557,8 +567,6 @@ def load_findings(*, today: datetime.date, officer: User) -> int:
     """Reconcile, once, the last finished month whole (its checked invoices can then be
     approved) and the current month up to yesterday, as the nightly job would; the findings are
     left open for the officers to review."""
-    from reconciliation.models import Finding, FindingStatus, ReconciliationRun
-    from reconciliation.services import run_reconciliation
 
     end = today - datetime.timedelta(days=1)
     periods = [previous_month_bounds(today), (month_start(end), end)]
@@ -579,10 +587,6 @@ def load_invoices(*, today: datetime.date, officer: User) -> int:
     """Bill every finished month of the pilot, with the year's budget: the months before the
     last are checked (by the second officer), approved and paid; the last is checked, waiting
     for approval. Drafts are recomputed on each run; frozen ones stay as they were."""
-    from budget.models import ExpenseCode, Payment
-    from tariffs.models import Invoice, InvoiceStatus
-    from tariffs.payments import components
-    from tariffs.services import bill_month
 
     checker = User.objects.get(username="officer2")
     _load_budget(today.year)
@@ -651,7 +655,6 @@ DEMO_ALLOCATION_KZT = 350_000_000
 
 def _load_budget(year: int) -> None:
     """The year's allocation, a financing plan for the pilot's months, and base components."""
-    from budget.models import BaseComponent, BudgetYear, PlanMonth
 
     budget, created = BudgetYear.objects.get_or_create(
         year=year,
@@ -681,9 +684,6 @@ DEMO_CHILDREN = 320
 
 def load_children() -> int:
     """A few hundred children at every stage, once; then the duplicate and warning jobs."""
-    from core.demo_children import add_duplicate_pairs, ensure_tariffs, generate_children
-    from recipients import services as recipient_services
-    from recipients.models import Child
 
     ensure_tariffs()
     if Child.objects.exists():

@@ -14,16 +14,20 @@ from typing import Any
 from auditlog.models import LogEntry
 from django.db import connection, transaction
 
-from core.importing.plan import (
+from core.jobs import FIND_DUPLICATES, outbox_enqueue
+from core.locks import hold
+from core.roles import Role, ensure_role
+from exchange.plan import (
+    FILE_MODELS,
     DatabaseState,
     ParsedFile,
     check_dataset,
     load_state,
     plan_dataset,
 )
-from core.importing.reading import Table, build_table, locate_files, read_source
-from core.importing.report import FileSummary, ImportReport, RowError
-from core.importing.specs import (
+from exchange.reading import Table, build_table, locate_files, read_source
+from exchange.report import FileSummary, ImportReport, RowError
+from exchange.specs import (
     FILE_SPECS,
     PLANNED_FILES,
     FileSpec,
@@ -31,10 +35,8 @@ from core.importing.specs import (
     parse_rows,
     parse_table,
 )
-from core.importing.writing import write_plan
-from core.jobs import FIND_DUPLICATES, outbox_enqueue
-from core.locks import hold
-from core.roles import Role, ensure_role
+from exchange.writing import write_plan
+from recipients.rules import iin_birth_date_warning
 from services.models import Visit
 from services.services import flag_overlaps_in
 
@@ -169,7 +171,6 @@ def _refresh_statistics(summaries: Iterable[FileSummary]) -> None:
     """
     if connection.vendor != "postgresql":
         return
-    from core.importing.plan import FILE_MODELS
 
     big = [
         FILE_MODELS[summary.name]._meta.db_table
@@ -250,7 +251,6 @@ def _import_in_chunks(
 
 def _birth_date_warnings(children: ParsedFile | None) -> list[RowError]:
     """An IIN whose digits disagree with the birth date is a warning, never a refusal (§4)."""
-    from recipients.rules import iin_birth_date_warning
 
     warnings: list[RowError] = []
     if children is None:

@@ -33,7 +33,7 @@ from django.db.models.fields.json import JSONField
 from django.utils import timezone
 from django.utils.encoding import smart_str
 
-from core.importing.plan import WRITE_ORDER, Change, Plan
+from exchange.plan import WRITE_ORDER, Change, Plan
 from monitoring.models import RegistryImport
 
 # Rows a statement writes at most: memory and the driver's work stay bounded whatever the size.

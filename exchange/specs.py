@@ -1,7 +1,7 @@
 """The files of the exchange format (exchange.md) as data: columns, key and checks of one row.
 
 A file the portal imports is a `FileSpec`, listed in `FILE_SPECS` in dependency order and given
-an importer in `core.importing.plan`. Every file of the format is imported now, so
+an importer in `exchange.plan`. Every file of the format is imported now, so
 `PLANNED_FILES` (files a later issue would import) is empty.
 """
 
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.choices import Setting
-from core.importing.cells import (
+from exchange.cells import (
     CellError,
     Choice,
     ChoiceList,
@@ -28,8 +28,8 @@ from core.importing.cells import (
     Time,
     YesNo,
 )
-from core.importing.reading import Row, Table
-from core.importing.report import RowError
+from exchange.reading import Row, Table
+from exchange.report import RowError
 from monitoring.models import CorrectionKind, EducationCorrection, HealthStay, HealthStayKind
 from providers.models import LegalForm, Provider, Sector
 from recipients.models import (

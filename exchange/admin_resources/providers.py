@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.importing.cells import cell_text
-from core.importing.resources import ExchangeResource, PreloadedInstanceLoader, exchange_field
+from exchange.cells import cell_text
+from exchange.resources import ExchangeResource, PreloadedInstanceLoader, exchange_field
 from providers.models import Provider
 
 FILE = "providers"

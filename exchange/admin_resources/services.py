@@ -1,6 +1,6 @@
 """Import-export resource for the admin's buttons: the `visits` exchange file (exchange.md).
 
-The checks are those of `import_dataset` (`core.importing.check_file`): four hours at most, an
+The checks are those of `import_dataset` (`exchange.check_file`): four hours at most, an
 end after the start, known codes, a child and a provider that exist, a visit id not repeated.
 """
 
@@ -11,17 +11,18 @@ from typing import Any
 from django.db.models import QuerySet
 from import_export.fields import Field
 
-from core.importing.cells import cell_text
-from core.importing.resources import (
+from exchange.cells import cell_text
+from exchange.resources import (
     ExchangeResource,
     PreloadedForeignKeyWidget,
     PreloadedInstanceLoader,
     exchange_field,
 )
-from core.importing.service import FileCheck
+from exchange.service import FileCheck
 from providers.models import Provider
 from recipients.models import Child
 from services.models import ConfirmationMethod, Visit
+from services.services import flag_overlaps_on
 
 FILE = "visits"
 
@@ -120,6 +121,5 @@ class VisitResource(ExchangeResource):
         super().after_import(dataset, result, **kwargs)
         if kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors():
             return
-        from services.services import flag_overlaps_on
 
         flag_overlaps_on(self._days)

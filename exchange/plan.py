@@ -19,8 +19,8 @@ from django.db import connection, models
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
-from core.importing.report import FileSummary, RowError
-from core.importing.specs import REGISTRY_FILES, FileSpec, ParsedRow
+from exchange.report import FileSummary, RowError
+from exchange.specs import REGISTRY_FILES, FileSpec, ParsedRow
 from monitoring.models import (
     EducationCorrection,
     HealthStay,
@@ -40,6 +40,7 @@ from recipients.models import (
 from recipients.rules import name_key
 from services.models import ConfirmationMethod, Visit
 from tariffs.models import Tariff
+from tariffs.services import visits_on_frozen_invoices
 
 # The order objects are written in: a row refers only to rows written before it.
 WRITE_ORDER: tuple[type[models.Model], ...] = (
@@ -267,7 +268,6 @@ def check_dataset(
 def _invoiced_visits_moved(file: ParsedFile, state: DatabaseState) -> Iterable[RowError]:
     """A visit on an approved invoice may not move to another provider or month: it would be
     paid a second time there. Only rows that move a visit are looked up."""
-    from tariffs.services import visits_on_frozen_invoices
 
     moved: dict[int, tuple[ParsedRow, Visit]] = {}
     for row in file.rows:

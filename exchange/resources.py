@@ -17,10 +17,10 @@ from import_export import resources, widgets
 from import_export.fields import Field
 from import_export.instance_loaders import BaseInstanceLoader
 
-from core.importing.cells import CellError, Parser, cell_text
-from core.importing.service import FileCheck, check_file
-from core.importing.specs import FILE_SPECS, FileSpec
 from core.locks import hold
+from exchange.cells import CellError, Parser, cell_text
+from exchange.service import FileCheck, check_file
+from exchange.specs import FILE_SPECS, FileSpec
 
 
 class ExchangeWidget(widgets.Widget):

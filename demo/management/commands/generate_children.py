@@ -4,7 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from core.demo_children import generate_children
+from demo.children import generate_children
 from providers.models import Provider
 
 

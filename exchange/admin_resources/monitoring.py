@@ -1,6 +1,6 @@
 """Import-export resources for the admin's buttons: the three registry files (exchange.md).
 
-The checks are those of `import_dataset` (`core.importing.check_file`): a valid IIN, dates that
+The checks are those of `import_dataset` (`exchange.check_file`): a valid IIN, dates that
 exist, an end not before the start, known kinds, a key not repeated in the file. A registry
 row's IIN need not be a child the portal knows.
 
@@ -16,8 +16,8 @@ from typing import Any, ClassVar
 
 from django.db import models
 
-from core.importing.cells import CellError
-from core.importing.resources import ExchangeResource, PreloadedInstanceLoader, exchange_field
+from exchange.cells import CellError
+from exchange.resources import ExchangeResource, PreloadedInstanceLoader, exchange_field
 from monitoring.models import (
     EducationCorrection,
     HealthStay,

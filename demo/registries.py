@@ -10,6 +10,17 @@ from collections import defaultdict
 
 from core.models import User
 from core.periods import previous_month_bounds
+from monitoring.models import (
+    CorrectionKind,
+    EducationCorrection,
+    HealthStay,
+    HealthStayKind,
+    PersonRecord,
+    RegistryImport,
+    RegistryKind,
+)
+from recipients.models import Child
+from services.models import Visit, VisitStatus
 
 HOSPITAL_ORGANISATION = "ГКП на ПХВ «Многопрофильная городская детская больница № 2» (демо)"
 SANATORIUM_ORGANISATION = "Детский санаторий «Балдаурен» (демо)"
@@ -30,7 +41,6 @@ def _served_days(
     start: datetime.date, end: datetime.date, taken: set[int]
 ) -> list[tuple[int, str, list[datetime.date]]]:
     """Children with at least three confirmed done visits in [start, end], with those days."""
-    from services.models import Visit, VisitStatus
 
     days: dict[tuple[int, str], set[datetime.date]] = defaultdict(set)
     for child_id, iin, day in (
@@ -51,15 +61,6 @@ def _served_days(
 def load_registries(*, today: datetime.date, officer: User) -> int:
     """Once, before the months are billed: one extract of each registry, as `import_dataset`
     would record it. Returns the number of registry rows added."""
-    from monitoring.models import (
-        CorrectionKind,
-        EducationCorrection,
-        HealthStay,
-        HealthStayKind,
-        PersonRecord,
-        RegistryImport,
-        RegistryKind,
-    )
 
     if RegistryImport.objects.filter(dataset="demo").exists():
         return 0
@@ -137,7 +138,6 @@ def load_registries(*, today: datetime.date, officer: User) -> int:
                 registry_import=persons,
             )
         )
-    from recipients.models import Child
 
     moved = picked[0] if picked is not None else ""
     records += [

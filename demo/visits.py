@@ -25,9 +25,9 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from core.choices import Setting
-from core.demo_files import DEMO_PDF
 from core.models import User
 from core.roles import Role
+from demo.files import DEMO_PDF
 from providers.models import StaffMember
 from recipients.models import Enrollment, EnrollmentStatus, Ipar, ServiceKind
 from services import services
