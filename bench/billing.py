@@ -572,7 +572,7 @@ def step_report() -> dict[str, Any]:
     from reports.services import report_for_half, run_version
 
     result: dict[str, Any] = {"baseline_mb": _peak_mb()}
-    report = report_for_half(FIRST_DAY.year, 1 if FIRST_DAY.month <= 6 else 2)
+    report = report_for_half(year=FIRST_DAY.year, half=1 if FIRST_DAY.month <= 6 else 2)
     version = ReportVersion.objects.create(
         report=report, number=1, language="ru", data_until=report.period_end
     )

@@ -22,7 +22,7 @@ def load_survey(*, today: datetime.date, officer: User) -> int:
     answered, most by the link, some on paper entered by the officer. Idempotent."""
     from reports.models import Channel, SurveyInvitation, SurveyResponse
     from reports.periods import half_of
-    from reports.services import survey_invitations
+    from reports.services import survey_invitations, survey_response_submit
 
     year, half = half_of(today)
     survey_invitations(year=year, half=half)
@@ -43,11 +43,11 @@ def load_survey(*, today: datetime.date, officer: User) -> int:
             q: max(1, min(5, mood + rng.choice([-1, 0, 0, 1]))) for q in SurveyResponse.QUESTIONS
         }
         paper = rng.random() < 0.2
-        SurveyResponse.objects.create(
+        survey_response_submit(
             invitation=invitation,
+            answers=scores,
             channel=Channel.STAFF if paper else Channel.FAMILY,
-            entered_by=officer if paper else None,
-            **scores,
+            acting_user=officer if paper else None,
         )
         answered += 1
     return answered
@@ -75,7 +75,7 @@ def load_reports(*, today: datetime.date, officer: User) -> int:
     made = 0
     for year, half in half_years(PILOT_START, today):
         end = half_year_bounds(year, half)[1]
-        report = services.report_for_half(year, half)
+        report = services.report_for_half(year=year, half=half)
         finished = end < today
         if not report.versions.filter(status=VersionStatus.DONE).exists():
             until = min(end, today - datetime.timedelta(days=1))
@@ -89,16 +89,16 @@ def load_reports(*, today: datetime.date, officer: User) -> int:
             )
             made += 1
         if finished and report.status == ReportStatus.DRAFT:
-            services.report_finalise(report=report, user=officer)
+            services.report_finalise(report=report, acting_user=officer)
             assert report.final_due is not None and report.delivery_due is not None
             report.finalised_at = _at(report.final_due - datetime.timedelta(days=1))
             report.save(update_fields=["finalised_at"])
             if today > report.delivery_due:
-                services.report_deliver(report=report, user=officer, on=report.delivery_due)
+                services.report_deliver(report=report, acting_user=officer, on=report.delivery_due)
             if report.publication_due and today > report.publication_due:
                 services.report_publish(
                     report=report,
-                    user=officer,
+                    acting_user=officer,
                     on=report.publication_due - datetime.timedelta(days=1),
                     url="https://www.gov.kz/memleket/entities/enbek",
                 )

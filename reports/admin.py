@@ -231,6 +231,14 @@ class ReportAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def save_model(self, request: HttpRequest, obj: Report, form: Any, change: bool) -> None:
+        """Only the pilot draft's proposals are edited here, through their service; the
+        report itself is made by `add_view` and moved on by the actions."""
+        if "proposals" in form.changed_data:
+            services.report_proposals_save(
+                report=obj, proposals=form.cleaned_data["proposals"], acting_user=request.user
+            )
+
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> Any:
         """Officers name the period; the report and its deadlines are made by the service."""
         if not self.has_add_permission(request):
@@ -241,10 +249,12 @@ class ReportAdmin(admin.ModelAdmin):
             try:
                 if data["kind"] == ReportKind.HALF_YEAR:
                     report = services.report_for_half(
-                        data["year"], data["half"], acting_user=request.user
+                        year=data["year"], half=data["half"], acting_user=request.user
                     )
                 else:
-                    report = services.pilot_report(data["period_end"], acting_user=request.user)
+                    report = services.pilot_report(
+                        period_end=data["period_end"], acting_user=request.user
+                    )
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
             else:
@@ -269,7 +279,7 @@ class ReportAdmin(admin.ModelAdmin):
         description=_("Generate a new version (PDF and XLSX)"),
         form_class=GenerateForm,
         call=lambda report, data, user: services.version_start(
-            report=report, language=data["language"], user=user
+            report=report, language=data["language"], acting_user=user
         ),
         precheck=lambda report: (
             _("only a draft gets new versions") if report.status != ReportStatus.DRAFT else None
@@ -280,21 +290,21 @@ class ReportAdmin(admin.ModelAdmin):
         description=_("Translate (the final or latest version, the same figures)"),
         form_class=GenerateForm,
         call=lambda report, data, user: services.version_translate(
-            report=report, language=data["language"], user=user
+            report=report, language=data["language"], acting_user=user
         ),
     )
     make_final = service_action(
         name="make_final",
         description=_("Make final (with its latest version)"),
         form_class=None,
-        call=lambda report, data, user: services.report_finalise(report=report, user=user),
+        call=lambda report, data, user: services.report_finalise(report=report, acting_user=user),
     )
     deliver = service_action(
         name="deliver",
         description=_("Record delivery to the ministry"),
         form_class=DeliverForm,
         call=lambda report, data, user: services.report_deliver(
-            report=report, user=user, on=data["on"]
+            report=report, acting_user=user, on=data["on"]
         ),
     )
     publish = service_action(
@@ -302,7 +312,7 @@ class ReportAdmin(admin.ModelAdmin):
         description=_("Record publication"),
         form_class=PublishForm,
         call=lambda report, data, user: services.report_publish(
-            report=report, user=user, on=data["on"], url=data["url"]
+            report=report, acting_user=user, on=data["on"], url=data["url"]
         ),
     )
 
@@ -406,10 +416,14 @@ class SurveyResponseAdmin(admin.ModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: SurveyResponse, form: Any, change: bool
     ) -> None:
-        if not change:
-            obj.channel = Channel.STAFF
-            obj.entered_by = request.user  # type: ignore[assignment]
-        super().save_model(request, obj, form, change)
+        """Entered from a paper form, through the same service as the family's own answers."""
+        saved = services.survey_response_submit(
+            invitation=obj.invitation,
+            answers=form.cleaned_data,
+            channel=Channel.STAFF,
+            acting_user=request.user,
+        )
+        obj.pk = saved.pk
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

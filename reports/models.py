@@ -8,12 +8,12 @@ import secrets
 
 from auditlog.registry import auditlog
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import fail
 from core.models import JobRow
 from reports.periods import HALF_CHOICES, half_year_bounds, half_year_label
 
@@ -182,12 +182,12 @@ class ReportVersion(JobRow):
         if self.pk is not None:
             stored = type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
             if stored == VersionStatus.DONE:
-                raise ValidationError(_("A report version that is ready never changes."))
+                raise fail(_("A report version that is ready never changes."), "version_ready")
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         if self.status == VersionStatus.DONE:
-            raise ValidationError(_("A report version that is ready is never deleted."))
+            raise fail(_("A report version that is ready is never deleted."), "version_ready")
         return super().delete(*args, **kwargs)  # type: ignore[arg-type]
 
 
@@ -269,7 +269,8 @@ SCORE = [MinValueValidator(1), MaxValueValidator(5)]
 
 
 class SurveyResponse(models.Model):
-    """The legal representative's answers. Only aggregates of five or more answers leave the
+    """The legal representative's answers (made by `survey_response_submit`, which copies the
+    link's provider and half-year onto them). Only aggregates of five or more answers leave the
     akimat; the comment is read by officers only."""
 
     invitation = models.OneToOneField(
@@ -319,21 +320,16 @@ class SurveyResponse(models.Model):
     def __str__(self) -> str:
         return f"{self.invitation} · {self.overall}/5"
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        invitation = self.invitation
-        self.provider_id = invitation.enrollment.provider_id
-        self.year, self.half = invitation.year, invitation.half
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
     def clean(self) -> None:
         """Answers are taken until the half-year's last day, by the link or from paper."""
         from django.utils import timezone
 
         invitation = getattr(self, "invitation", None)
         if invitation is not None and timezone.localdate() > invitation.closes_on:
-            raise ValidationError(
+            raise fail(
                 _("The questionnaire of this half-year closed on %(day)s.")
-                % {"day": f"{invitation.closes_on:%d.%m.%Y}"}
+                % {"day": f"{invitation.closes_on:%d.%m.%Y}"},
+                "survey_closed",
             )
 
 

@@ -19,10 +19,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.audit import acting_as
+from core.audit import acting_as, validated_save
+from core.errors import fail
 from core.jobs import REPORT_VERSION, job_lock, job_started, outbox_enqueue
 from core.roles import Role, ensure_role
 from reports.models import (
+    Channel,
     ReminderMilestone,
     Report,
     ReportKind,
@@ -30,6 +32,7 @@ from reports.models import (
     ReportStatus,
     ReportVersion,
     SurveyInvitation,
+    SurveyResponse,
     VersionStatus,
 )
 from reports.periods import PILOT_START, half_year_bounds, previous_half
@@ -52,7 +55,7 @@ def deadlines(year: int, half: int) -> dict[str, datetime.date]:
     }
 
 
-def report_for_half(year: int, half: int, *, acting_user: Any = None) -> Report:
+def report_for_half(*, year: int, half: int, acting_user: Any = None) -> Report:
     """The half-year's report, created with its deadlines when it does not exist yet."""
     ensure_role(acting_user, Role.AKIMAT_OFFICER, scheduler_may=True)
     start, end = half_year_bounds(year, half)
@@ -73,17 +76,17 @@ def report_for_half(year: int, half: int, *, acting_user: Any = None) -> Report:
 
 
 def pilot_report(
-    period_end: datetime.date, *, start: datetime.date = PILOT_START, acting_user: Any = None
+    *, period_end: datetime.date, start: datetime.date = PILOT_START, acting_user: Any = None
 ) -> Report:
     """The analytical report of the pilot over its whole period (Alg. §28). No deadline is set
     by the seeds; officers record the dates when it is delivered and published."""
     ensure_role(acting_user, Role.AKIMAT_OFFICER, scheduler_may=True)
     if period_end < start:
-        raise ValidationError(
-            {
-                "period_end": _("The pilot's report must end after the pilot began (%(start)s).")
-                % {"start": f"{start:%d.%m.%Y}"}
-            }
+        raise fail(
+            _("The pilot's report must end after the pilot began (%(start)s).")
+            % {"start": f"{start:%d.%m.%Y}"},
+            "ends_before_pilot",
+            field="period_end",
         )
     report, _created = Report.objects.get_or_create(
         kind=ReportKind.PILOT,
@@ -95,26 +98,47 @@ def pilot_report(
 
 
 # -- versions -------------------------------------------------------------------------------
+@transaction.atomic
 def version_start(
-    *, report: Report, language: str, user: Any = None, on: datetime.date | None = None
+    *,
+    report: Report,
+    language: str,
+    acting_user: Any = None,
+    on: datetime.date | None = None,
 ) -> ReportVersion:
     """Queue a new version of the report; the job runs once the transaction commits.
 
     Data are counted up to the period's end, or up to yesterday while the period is running.
-    A report made final is not generated again."""
-    ensure_role(user, Role.AKIMAT_OFFICER, scheduler_may=True)
-    if language not in dict(settings.LANGUAGES):
-        raise ValidationError({"language": _("Unknown language.")})
+    A report made final is not generated again (its status is read under the report's lock,
+    so a version is never queued beside a finalisation)."""
+    ensure_role(acting_user, Role.AKIMAT_OFFICER, scheduler_may=True)
+    _check_language(language)
+    _lock(report)
     if report.status != ReportStatus.DRAFT:
-        raise ValidationError(
+        raise fail(
             _("The report is %(status)s: its versions can no longer change.")
-            % {"status": report.get_status_display().lower()}
+            % {"status": report.get_status_display().lower()},
+            "not_draft",
         )
     today = on or timezone.localdate()
     until = min(report.period_end, today - datetime.timedelta(days=1))
     if until < report.period_start:
-        raise ValidationError(_("The period has not started yet: there are no data to report."))
-    return _queue(report=report, language=language, data_until=until, requested_by=user)
+        raise fail(
+            _("The period has not started yet: there are no data to report."),
+            "period_not_started",
+        )
+    return _queue(report=report, language=language, data_until=until, requested_by=acting_user)
+
+
+def _lock(report: Report) -> None:
+    """Lock the report's row for the transaction and read it again under the lock: its status
+    may have moved since the caller read it. The caller's object is the one refreshed."""
+    report.refresh_from_db(from_queryset=Report.objects.select_for_update())
+
+
+def _check_language(language: str) -> None:
+    if language not in dict(settings.LANGUAGES):
+        raise fail(_("Unknown language."), "unknown_language", field="language")
 
 
 def _queue(*, report: Report, **fields: Any) -> ReportVersion:
@@ -129,8 +153,9 @@ def _queue(*, report: Report, **fields: Any) -> ReportVersion:
             # is back (the version waits, queued, instead of failing).
             outbox_enqueue(REPORT_VERSION.task, version_id=version.pk)
     except IntegrityError as error:
-        raise ValidationError(
-            _("A version of this report is being prepared: wait until it is ready.")
+        raise fail(
+            _("A version of this report is being prepared: wait until it is ready."),
+            "version_in_preparation",
         ) from error
     return version
 
@@ -271,66 +296,74 @@ def translation_source(report: Report) -> ReportVersion | None:
     )
 
 
-def version_translate(*, report: Report, language: str, user: Any = None) -> ReportVersion:
+@transaction.atomic
+def version_translate(*, report: Report, language: str, acting_user: Any = None) -> ReportVersion:
     """Queue a translation: the source version's figures printed in another language (the
     state language and Russian both, for one final report). Nothing is counted again, so the
     two files hold the same numbers; the translation is a version of its own, immutable once
     ready, with its own checksums."""
     from reports.figures import is_neutral
 
-    ensure_role(user, Role.AKIMAT_OFFICER, scheduler_may=True)
-    if language not in dict(settings.LANGUAGES):
-        raise ValidationError({"language": _("Unknown language.")})
+    ensure_role(acting_user, Role.AKIMAT_OFFICER, scheduler_may=True)
+    _check_language(language)
+    _lock(report)  # the source is read as the report stands: final or not
     source = translation_source(report)
     if source is None:
-        raise ValidationError(_("Generate a version first: there is nothing to translate."))
+        raise fail(
+            _("Generate a version first: there is nothing to translate."), "nothing_to_translate"
+        )
     if not is_neutral(source.figures):
-        raise ValidationError(
+        raise fail(
             _(
                 "Version %(number)s was made before reports could be translated: its labels "
                 "are in its own language. Generate the version again to translate it."
             )
-            % {"number": source.number}
+            % {"number": source.number},
+            "made_before_translations",
         )
     if source.language == language:
-        raise ValidationError(
-            {
-                "language": _("Version %(number)s is in this language already.")
-                % {"number": source.number}
-            }
+        raise fail(
+            _("Version %(number)s is in this language already.") % {"number": source.number},
+            "same_language",
+            field="language",
         )
     exists = _(
         "Version %(number)s has a translation into this language already, or one is being prepared."
     ) % {"number": source.number}
     translated = source.translations.exclude(status=VersionStatus.FAILED).filter(language=language)
     if translated.exists():
-        raise ValidationError({"language": exists})
+        raise fail(exists, "translation_exists", field="language")
     try:
         return _queue(
             report=report,
             language=language,
             data_until=source.data_until,
             translation_of=source,
-            requested_by=user,
+            requested_by=acting_user,
         )
     except ValidationError:
         # refused by a constraint: another version is being prepared, or the same translation
         # was asked for at the same moment
         if translated.exists():
-            raise ValidationError({"language": exists}) from None
+            raise fail(exists, "translation_exists", field="language") from None
         raise
 
 
 # -- the report's status -----------------------------------------------------------------
-def report_finalise(*, report: Report, user: Any) -> Report:
+# Each transition checks the role, locks the report's row and reads its status again under the
+# lock: two officers moving the same report at once move it once, the second is refused.
+@transaction.atomic
+def report_finalise(*, report: Report, acting_user: Any) -> Report:
     """Draft → final, with its latest ready version. A half-year report is final only once
     its half-year is over and the version holds its data to the last day."""
-    ensure_role(user, Role.AKIMAT_OFFICER)
+    ensure_role(acting_user, Role.AKIMAT_OFFICER)
+    _lock(report)
     if report.status != ReportStatus.DRAFT:
-        raise ValidationError(_("Only a draft is made final."))
+        raise fail(_("Only a draft is made final."), "not_draft")
     if report.versions.filter(status__in=ACTIVE).exists():
-        raise ValidationError(
-            _("A version of this report is being prepared: wait until it is ready.")
+        raise fail(
+            _("A version of this report is being prepared: wait until it is ready."),
+            "version_in_preparation",
         )
     version = (
         report.versions.filter(status=VersionStatus.DONE, translation_of__isnull=True)
@@ -338,48 +371,80 @@ def report_finalise(*, report: Report, user: Any) -> Report:
         .first()
     )
     if version is None:
-        raise ValidationError(_("Generate a version first: there is nothing to make final."))
+        raise fail(
+            _("Generate a version first: there is nothing to make final."), "nothing_to_finalise"
+        )
     if version.data_until < report.period_end:
-        raise ValidationError(
+        raise fail(
             _(
                 "The latest version holds data up to %(until)s only: generate it again after "
                 "the period ends (%(end)s)."
             )
-            % {"until": f"{version.data_until:%d.%m.%Y}", "end": f"{report.period_end:%d.%m.%Y}"}
+            % {"until": f"{version.data_until:%d.%m.%Y}", "end": f"{report.period_end:%d.%m.%Y}"},
+            "data_incomplete",
         )
     report.status = ReportStatus.FINAL
     report.final_version = version
-    report.finalised_by = user
+    report.finalised_by = acting_user
     report.finalised_at = timezone.now()
-    with acting_as(user):
-        report.save()
+    with acting_as(acting_user):
+        report.save(update_fields=["status", "final_version", "finalised_by", "finalised_at"])
     return report
 
 
-def report_deliver(*, report: Report, user: Any, on: datetime.date) -> Report:
-    ensure_role(user, Role.AKIMAT_OFFICER)
+@transaction.atomic
+def report_deliver(*, report: Report, acting_user: Any, on: datetime.date) -> Report:
+    """Final → delivered to the ministry, on or after the day it was made final."""
+    ensure_role(acting_user, Role.AKIMAT_OFFICER)
+    _lock(report)
     if report.status != ReportStatus.FINAL:
-        raise ValidationError(_("Only a final report is delivered."))
+        raise fail(_("Only a final report is delivered."), "not_final")
     if report.finalised_at and on < timezone.localdate(report.finalised_at):
-        raise ValidationError(_("A report is delivered on or after the day it was made final."))
+        raise fail(
+            _("A report is delivered on or after the day it was made final."), "before_final"
+        )
     report.status = ReportStatus.DELIVERED
     report.delivered_on = on
-    with acting_as(user):
-        report.save()
+    with acting_as(acting_user):
+        report.save(update_fields=["status", "delivered_on"])
     return report
 
 
-def report_publish(*, report: Report, user: Any, on: datetime.date, url: str = "") -> Report:
-    ensure_role(user, Role.AKIMAT_OFFICER)
+@transaction.atomic
+def report_publish(*, report: Report, acting_user: Any, on: datetime.date, url: str = "") -> Report:
+    """Delivered → published, on or after the day it was delivered."""
+    ensure_role(acting_user, Role.AKIMAT_OFFICER)
+    _lock(report)
     if report.status != ReportStatus.DELIVERED:
-        raise ValidationError(_("Only a report delivered to the ministry is published."))
+        raise fail(_("Only a report delivered to the ministry is published."), "not_delivered")
     if report.delivered_on and on < report.delivered_on:
-        raise ValidationError(_("A report is published on or after the day it was delivered."))
+        raise fail(
+            _("A report is published on or after the day it was delivered."), "before_delivery"
+        )
     report.status = ReportStatus.PUBLISHED
     report.published_on = on
     report.publication_url = url
-    with acting_as(user):
-        report.save()
+    with acting_as(acting_user):
+        report.save(update_fields=["status", "published_on", "publication_url"])
+    return report
+
+
+@transaction.atomic
+def report_proposals_save(*, report: Report, proposals: str, acting_user: Any) -> Report:
+    """The proposals for legislation that the pilot's analytical report prints (Alg. §28),
+    written while it is a draft: a final report's text no longer changes."""
+    ensure_role(acting_user, Role.AKIMAT_OFFICER)
+    _lock(report)
+    if report.kind != ReportKind.PILOT:
+        raise fail(
+            _("Proposals for legislation are printed in the pilot's analytical report only."),
+            "not_pilot",
+        )
+    if report.status != ReportStatus.DRAFT:
+        raise fail(_("Only a draft's proposals can be changed."), "not_draft")
+    report.proposals = proposals
+    with acting_as(acting_user):
+        report.save(update_fields=["proposals"])
     return report
 
 
@@ -440,7 +505,7 @@ def open_half_year_drafts(today: datetime.date) -> list[ReportVersion]:
     year, half = previous_half(today)
     if half_year_bounds(year, half)[1] < PILOT_START:
         return []
-    report = report_for_half(year, half)
+    report = report_for_half(year=year, half=half)
     whole = report.versions.filter(data_until=report.period_end).exclude(
         status=VersionStatus.FAILED
     )
@@ -527,3 +592,45 @@ def survey_invitations(*, year: int, half: int, acting_user: Any = None) -> int:
         ignore_conflicts=True,  # two clicks at once make each link once
     )
     return SurveyInvitation.objects.filter(year=year, half=half).count() - before
+
+
+@transaction.atomic
+def survey_response_submit(
+    *,
+    invitation: SurveyInvitation,
+    answers: dict[str, Any],
+    channel: str,
+    acting_user: Any = None,
+) -> SurveyResponse:
+    """A family's answers, by its link (no one signed in), or a paper form entered by an
+    officer. One answer per link, taken until the half-year's last day; the answer is counted
+    for the provider and the half-year of its link."""
+    if channel == Channel.STAFF:
+        ensure_role(acting_user, Role.AKIMAT_OFFICER)
+    # The link's row is locked (not its enrolment's): two answers by one link come one after
+    # the other, and the second finds the first.
+    invitation = (
+        SurveyInvitation.objects.select_for_update(of=("self",))
+        .select_related("enrollment")
+        .get(pk=invitation.pk)
+    )
+    if SurveyResponse.objects.filter(invitation=invitation).exists():
+        raise fail(_("Answers have already been received for this link."), "already_answered")
+    response = SurveyResponse(
+        invitation=invitation,
+        provider_id=invitation.enrollment.provider_id,
+        year=invitation.year,
+        half=invitation.half,
+        channel=channel,
+        entered_by=acting_user if channel == Channel.STAFF else None,
+        **{name: answers.get(name) for name in (*SurveyResponse.QUESTIONS, "comment")},
+    )
+    response.comment = response.comment or ""
+    try:
+        with transaction.atomic():
+            validated_save(response, acting_user=acting_user)
+    except IntegrityError as error:  # answered at the same moment through another request
+        raise fail(
+            _("Answers have already been received for this link."), "already_answered"
+        ) from error
+    return response

@@ -13,8 +13,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -256,11 +255,24 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         instance=SurveyResponse(invitation=invitation, channel=Channel.FAMILY),
     )
     if request.method == "POST" and form.is_valid():
-        response = form.save(commit=False)
         try:
-            with transaction.atomic():
-                response.save()
-        except IntegrityError:
-            return render(request, "reports/survey_thanks.html", {**context, "already": True})
+            services.survey_response_submit(
+                invitation=invitation, answers=form.cleaned_data, channel=Channel.FAMILY
+            )
+        except ValidationError as error:
+            # answered or closed meanwhile (another request, midnight): the page says which
+            codes = _codes(error)
+            if "already_answered" in codes:
+                return render(request, "reports/survey_thanks.html", {**context, "already": True})
+            if "survey_closed" in codes:
+                return render(request, "reports/survey_thanks.html", {**context, "closed": True})
+            raise
         return render(request, "reports/survey_thanks.html", context)
     return render(request, "reports/survey.html", {**context, "form": form})
+
+
+def _codes(error: ValidationError) -> set[str | None]:
+    """The codes of a service's refusal, whether it names fields or not."""
+    if hasattr(error, "error_dict"):
+        return {e.code for errors in error.error_dict.values() for e in errors}
+    return {e.code for e in error.error_list}

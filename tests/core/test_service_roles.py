@@ -31,7 +31,7 @@ D = datetime.date
 
 @pytest.fixture
 def report(db):
-    return reports.report_for_half(2026, 2)  # as the scheduler makes it
+    return reports.report_for_half(year=2026, half=2)  # as the scheduler makes it
 
 
 @pytest.fixture
@@ -47,25 +47,25 @@ CALLS = {
         findings=[], status="confirmed", comment="x", acting_user=user
     ),
     "report_for_half": lambda user, report, enrollment: reports.report_for_half(
-        2027, 1, acting_user=user
+        year=2027, half=1, acting_user=user
     ),
     "pilot_report": lambda user, report, enrollment: reports.pilot_report(
-        D(2026, 11, 15), acting_user=user
+        period_end=D(2026, 11, 15), acting_user=user
     ),
     "version_start": lambda user, report, enrollment: reports.version_start(
-        report=report, language="ru", user=user, on=D(2026, 10, 1)
+        report=report, language="ru", acting_user=user, on=D(2026, 10, 1)
     ),
     "version_translate": lambda user, report, enrollment: reports.version_translate(
-        report=report, language="kk", user=user
+        report=report, language="kk", acting_user=user
     ),
     "report_finalise": lambda user, report, enrollment: reports.report_finalise(
-        report=report, user=user
+        report=report, acting_user=user
     ),
     "report_deliver": lambda user, report, enrollment: reports.report_deliver(
-        report=report, user=user, on=D(2027, 1, 20)
+        report=report, acting_user=user, on=D(2027, 1, 20)
     ),
     "report_publish": lambda user, report, enrollment: reports.report_publish(
-        report=report, user=user, on=D(2027, 1, 25)
+        report=report, acting_user=user, on=D(2027, 1, 25)
     ),
     "survey_invitations": lambda user, report, enrollment: reports.survey_invitations(
         year=2026, half=2, acting_user=user

@@ -181,10 +181,10 @@ def test_no_file_the_portal_writes_carries_a_formula(
     assert any(text.startswith("'") for text in texts[8:]), "the children's names"
 
     # the report of the half-year
-    report = report_services.report_for_half(2026, 2)
+    report = report_services.report_for_half(year=2026, half=2)
     with django_capture_on_commit_callbacks(execute=True):
         version = report_services.version_start(
-            report=report, language="en", on=datetime.date(2026, 10, 1), user=officer()
+            report=report, language="en", on=datetime.date(2026, 10, 1), acting_user=officer()
         )
     version.refresh_from_db()
     assert version.status == VersionStatus.DONE, version.error

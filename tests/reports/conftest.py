@@ -177,6 +177,9 @@ def five_answers(half_year):
         invitation = SurveyInvitation.objects.create(enrollment=enrollment, year=2026, half=2)
         SurveyResponse.objects.create(
             invitation=invitation,
+            provider=a,
+            year=2026,
+            half=2,
             convenience=5,
             specialists=4,
             coordination=3,
@@ -185,3 +188,11 @@ def five_answers(half_year):
             channel=Channel.FAMILY,
         )
     return half_year
+
+
+def codes(error):
+    """The codes of a refusal, whether it names fields or not (tests assert these, not the
+    wording)."""
+    if hasattr(error, "error_dict"):
+        return {e.code for errors in error.error_dict.values() for e in errors}
+    return {e.code for e in error.error_list}

@@ -71,7 +71,7 @@ def views(client):
 def report_figures(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         version = services.version_start(
-            report=services.report_for_half(2026, 2), language="en", on=TODAY
+            report=services.report_for_half(year=2026, half=2), language="en", on=TODAY
         )
     version.refresh_from_db()
     assert version.status == VersionStatus.DONE, version.error

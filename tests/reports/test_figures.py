@@ -199,10 +199,13 @@ def test_an_answer_after_the_half_year_closes_changes_nothing_published(five_ans
     from tests.factories import enrolled_child
 
     before = compute(D(2026, 7, 1), D(2026, 12, 31), until=D(2026, 12, 31))
-    late = SurveyResponse.objects.create(
+    late = SurveyResponse.objects.create(  # straight: the service takes no late answer
         invitation=SurveyInvitation.objects.create(
             enrollment=enrolled_child(five_answers["a"]), year=2026, half=2
         ),
+        provider=five_answers["a"],
+        year=2026,
+        half=2,
         convenience=1,
         specialists=1,
         coordination=1,

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def ready(half_year, django_capture_on_commit_callbacks):
-    report = services.report_for_half(2026, 2)
+    report = services.report_for_half(year=2026, half=2)
     with django_capture_on_commit_callbacks(execute=True):
         version = services.version_start(report=report, language="ru", on=D(2026, 10, 1))
     version.refresh_from_db()
@@ -330,3 +330,21 @@ def test_a_closed_half_years_questionnaire_takes_no_answer(client, half_year):
     assert refused.status_code == 200
     assert "closed on 30.06.2026" in refused.content.decode()
     assert not SurveyResponse.objects.exists()
+
+
+def test_officers_write_the_pilots_proposals_in_the_admin(client, half_year):
+    report = services.pilot_report(period_end=D(2026, 9, 30))
+    client.force_login(officer())
+    text = "Закрепить комбинированную форму в Социальном кодексе."
+    inline = {
+        "versions-TOTAL_FORMS": "0",
+        "versions-INITIAL_FORMS": "0",
+        "versions-MIN_NUM_FORMS": "0",
+        "versions-MAX_NUM_FORMS": "1000",
+    }
+    saved = client.post(
+        reverse("admin:reports_report_change", args=[report.pk]), {"proposals": text, **inline}
+    )
+    assert saved.status_code == 302
+    report.refresh_from_db()
+    assert (report.proposals, report.status) == (text, "draft")

@@ -14,10 +14,12 @@ from django.core.exceptions import ValidationError
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from core.errors import RoleRequired
 from reports import services
-from reports.models import Report, ReportStatus, ReportVersion, VersionStatus
-from tests.factories import officer
-from tests.reports.conftest import D
+from reports.models import Channel, Report, ReportStatus, ReportVersion, VersionStatus
+from tests.db_state import changed_tables, db_contents
+from tests.factories import analyst, coordinator_of, head_of, inspector, officer
+from tests.reports.conftest import D, codes
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +53,7 @@ def pages_running_off(version):
 
 def generate(report, language, on, django_capture_on_commit_callbacks, user=None):
     with django_capture_on_commit_callbacks(execute=True):
-        version = services.version_start(report=report, language=language, on=on, user=user)
+        version = services.version_start(report=report, language=language, on=on, acting_user=user)
     version.refresh_from_db()
     assert version.status == VersionStatus.DONE, version.error
     return version
@@ -83,7 +85,7 @@ def generate(report, language, on, django_capture_on_commit_callbacks, user=None
 def test_the_pdf_holds_the_period_the_sections_and_the_totals(
     half_year, language, titles, django_capture_on_commit_callbacks
 ):
-    report = services.report_for_half(2026, 2)
+    report = services.report_for_half(year=2026, half=2)
     user = officer(first_name="Асель", last_name="Нурланова")
     version = generate(report, language, D(2026, 10, 1), django_capture_on_commit_callbacks, user)
     assert version.data_until == D(2026, 9, 30)
@@ -104,7 +106,7 @@ def test_the_pdf_holds_the_period_the_sections_and_the_totals(
 
 
 def test_the_xlsx_holds_the_same_totals(half_year, django_capture_on_commit_callbacks):
-    report = services.report_for_half(2026, 2)
+    report = services.report_for_half(year=2026, half=2)
     version = generate(report, "en", D(2026, 10, 1), django_capture_on_commit_callbacks)
     with version.xlsx.open("rb") as handle:
         content = handle.read()
@@ -130,13 +132,18 @@ def test_a_ready_version_never_changes_and_is_never_deleted(
     half_year, django_capture_on_commit_callbacks
 ):
     version = generate(
-        services.report_for_half(2026, 2), "ru", D(2026, 10, 1), django_capture_on_commit_callbacks
+        services.report_for_half(year=2026, half=2),
+        "ru",
+        D(2026, 10, 1),
+        django_capture_on_commit_callbacks,
     )
     version.language = "kk"
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         version.save()
-    with pytest.raises(ValidationError):
+    assert codes(refused.value) == {"version_ready"}
+    with pytest.raises(ValidationError) as refused:
         version.delete()
+    assert codes(refused.value) == {"version_ready"}
     assert ReportVersion.objects.get(pk=version.pk).language == "ru"
     # Generating again makes a new version beside it.
     second = generate(version.report, "kk", D(2026, 10, 2), django_capture_on_commit_callbacks)
@@ -144,29 +151,33 @@ def test_a_ready_version_never_changes_and_is_never_deleted(
 
 
 def test_draft_final_delivered_published(half_year, django_capture_on_commit_callbacks):
-    report = services.report_for_half(2026, 2)
+    report = services.report_for_half(year=2026, half=2)
     user = officer()
-    with pytest.raises(ValidationError, match="Generate a version first"):
-        services.report_finalise(report=report, user=user)
+    with pytest.raises(ValidationError) as refused:
+        services.report_finalise(report=report, acting_user=user)
+    assert codes(refused.value) == {"nothing_to_finalise"}
     generate(report, "ru", D(2026, 10, 1), django_capture_on_commit_callbacks)
-    with pytest.raises(ValidationError, match=r"up to 30\.09\.2026 only"):
-        services.report_finalise(report=report, user=user)
+    with pytest.raises(ValidationError) as refused:
+        services.report_finalise(report=report, acting_user=user)
+    assert codes(refused.value) == {"data_incomplete"}
     complete = generate(report, "ru", D(2027, 1, 5), django_capture_on_commit_callbacks)
     assert complete.data_until == D(2026, 12, 31)
-    services.report_finalise(report=report, user=user)
+    services.report_finalise(report=report, acting_user=user)
     report.refresh_from_db()
     assert (report.status, report.final_version, report.finalised_by) == (
         ReportStatus.FINAL,
         complete,
         user,
     )
-    with pytest.raises(ValidationError, match="can no longer change"):
+    with pytest.raises(ValidationError) as refused:
         services.version_start(report=report, language="ru", on=D(2027, 1, 6))
-    with pytest.raises(ValidationError):
-        services.report_publish(report=report, user=user, on=D(2027, 1, 21))
-    services.report_deliver(report=report, user=user, on=D(2027, 1, 20))
+    assert codes(refused.value) == {"not_draft"}
+    with pytest.raises(ValidationError) as refused:
+        services.report_publish(report=report, acting_user=user, on=D(2027, 1, 21))
+    assert codes(refused.value) == {"not_delivered"}
+    services.report_deliver(report=report, acting_user=user, on=D(2027, 1, 20))
     services.report_publish(
-        report=report, user=user, on=D(2027, 1, 24), url="https://enbek.gov.kz/r"
+        report=report, acting_user=user, on=D(2027, 1, 24), url="https://enbek.gov.kz/r"
     )
     report.refresh_from_db()
     assert (report.status, report.delivered_on, report.published_on) == (
@@ -177,9 +188,10 @@ def test_draft_final_delivered_published(half_year, django_capture_on_commit_cal
 
 
 def test_no_version_before_the_period_starts(db):
-    report = services.report_for_half(2027, 1)
-    with pytest.raises(ValidationError, match="not started"):
+    report = services.report_for_half(year=2027, half=1)
+    with pytest.raises(ValidationError) as refused:
         services.version_start(report=report, language="ru", on=D(2026, 12, 31))
+    assert codes(refused.value) == {"period_not_started"}
     assert not report.versions.exists()
 
 
@@ -190,7 +202,7 @@ def test_deadlines_of_the_second_half_fall_in_the_next_year(db):
         "published": D(2027, 1, 25),
     }
     assert services.deadlines(2026, 1)["final"] == D(2026, 7, 15)
-    report = services.report_for_half(2026, 2)
+    report = services.report_for_half(year=2026, half=2)
     assert (report.final_due, report.delivery_due, report.publication_due) == (
         D(2027, 1, 15),
         D(2027, 1, 20),
@@ -232,7 +244,7 @@ def reminders():
 
 def test_officers_are_reminded_before_each_deadline_and_when_one_is_missed(db):
     reader = officer(email="officer@akimat.kz")
-    services.report_for_half(2026, 2)
+    services.report_for_half(year=2026, half=2)
     assert services.send_reminders(D(2027, 1, 1)) == 0  # two weeks ahead: nothing yet
     assert services.send_reminders(D(2027, 1, 8)) == 1  # final in 7 days
     assert services.send_reminders(D(2027, 1, 8)) == 0  # sent once
@@ -248,7 +260,7 @@ def test_officers_are_reminded_before_each_deadline_and_when_one_is_missed(db):
 
 def test_a_reminder_missed_while_the_scheduler_was_down_is_caught_up(db):
     officer(email="officer@akimat.kz")
-    services.report_for_half(2026, 1)
+    services.report_for_half(year=2026, half=1)
     assert services.send_reminders(D(2026, 7, 10)) == 1  # the 8th and 9th were missed
     assert reminders() == {("final", 7)}
     assert services.send_reminders(D(2026, 7, 17)) == 2  # final missed; delivery in 3 days
@@ -257,7 +269,7 @@ def test_a_reminder_missed_while_the_scheduler_was_down_is_caught_up(db):
 
 def test_a_reminder_the_mail_server_refused_is_sent_again(db, settings):
     officer(email="officer@akimat.kz")
-    services.report_for_half(2026, 1)
+    services.report_for_half(year=2026, half=1)
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
     assert services.send_reminders(D(2026, 7, 8)) == 0  # nothing listens on port 1
@@ -270,14 +282,15 @@ def test_a_reminder_the_mail_server_refused_is_sent_again(db, settings):
 def test_a_report_being_prepared_is_not_made_final_and_a_final_one_gets_no_new_version(
     half_year, django_capture_on_commit_callbacks
 ):
-    report = services.report_for_half(2026, 2)
+    report = services.report_for_half(year=2026, half=2)
     user = officer()
     generate(report, "ru", D(2027, 1, 5), django_capture_on_commit_callbacks)
     queued = services.version_start(report=report, language="kk", on=D(2027, 1, 6))
-    with pytest.raises(ValidationError, match="being prepared"):
-        services.report_finalise(report=report, user=user)
+    with pytest.raises(ValidationError) as refused:
+        services.report_finalise(report=report, acting_user=user)
+    assert codes(refused.value) == {"version_in_preparation"}
     ReportVersion.objects.filter(pk=queued.pk).update(status=VersionStatus.FAILED)
-    services.report_finalise(report=report, user=user)
+    services.report_finalise(report=report, acting_user=user)
     # A job delivered late for a version queued before the report was final is refused.
     late = ReportVersion.objects.create(
         report=report, number=9, language="kk", data_until=D(2026, 12, 31)
@@ -291,7 +304,10 @@ def test_a_ready_version_is_left_alone_by_a_redelivered_job(
     half_year, django_capture_on_commit_callbacks
 ):
     version = generate(
-        services.report_for_half(2026, 2), "ru", D(2026, 10, 1), django_capture_on_commit_callbacks
+        services.report_for_half(year=2026, half=2),
+        "ru",
+        D(2026, 10, 1),
+        django_capture_on_commit_callbacks,
     )
     checksum, finished = version.pdf_sha256, version.finished_at
     assert services.run_version(version.pk) == VersionStatus.DONE
@@ -307,7 +323,7 @@ def test_abandoned_versions_are_released_and_a_storage_failure_is_recorded(
 
     from django.utils import timezone
 
-    report = services.report_for_half(2026, 2)
+    report = services.report_for_half(year=2026, half=2)
     stuck = ReportVersion.objects.create(
         report=report, number=1, language="ru", data_until=D(2026, 9, 30)
     )
@@ -331,7 +347,7 @@ def test_abandoned_versions_are_released_and_a_storage_failure_is_recorded(
 def test_the_january_draft_is_made_even_after_an_earlier_version(
     half_year, django_capture_on_commit_callbacks
 ):
-    report = services.report_for_half(2026, 2)
+    report = services.report_for_half(year=2026, half=2)
     generate(report, "ru", D(2026, 10, 1), django_capture_on_commit_callbacks)  # mid-period
     with django_capture_on_commit_callbacks(execute=True):
         made = services.open_half_year_drafts(D(2027, 1, 1))
@@ -354,16 +370,22 @@ def test_delivery_and_publication_dates_follow_the_steps(
 ):
     from django.utils import timezone
 
-    report = services.report_for_half(2026, 2)
+    report = services.report_for_half(year=2026, half=2)
     generate(report, "ru", D(2027, 1, 5), django_capture_on_commit_callbacks)
     user = officer()
-    services.report_finalise(report=report, user=user)
+    services.report_finalise(report=report, acting_user=user)
     finalised = timezone.localdate(report.finalised_at)
-    with pytest.raises(ValidationError, match="on or after the day it was made final"):
-        services.report_deliver(report=report, user=user, on=finalised - datetime.timedelta(days=1))
-    services.report_deliver(report=report, user=user, on=finalised)
-    with pytest.raises(ValidationError, match="on or after the day it was delivered"):
-        services.report_publish(report=report, user=user, on=finalised - datetime.timedelta(days=1))
+    with pytest.raises(ValidationError) as refused:
+        services.report_deliver(
+            report=report, acting_user=user, on=finalised - datetime.timedelta(days=1)
+        )
+    assert codes(refused.value) == {"before_final"}
+    services.report_deliver(report=report, acting_user=user, on=finalised)
+    with pytest.raises(ValidationError) as refused:
+        services.report_publish(
+            report=report, acting_user=user, on=finalised - datetime.timedelta(days=1)
+        )
+    assert codes(refused.value) == {"before_delivery"}
 
 
 @pytest.mark.celery_worker
@@ -372,7 +394,7 @@ def test_delivery_and_publication_dates_follow_the_steps(
 def test_a_real_worker_generates_the_report(real_celery_worker, half_year):
     from reports.tasks import generate_report_task
 
-    report = services.report_for_half(2026, 2)
+    report = services.report_for_half(year=2026, half=2)
     version = ReportVersion.objects.create(
         report=report, number=1, language="kk", data_until=datetime.date(2026, 9, 30)
     )
@@ -390,7 +412,7 @@ def test_a_real_worker_generates_the_report(real_celery_worker, half_year):
 def test_the_pilots_analytical_report_covers_the_pilot_and_prints_the_proposals(
     half_year, django_capture_on_commit_callbacks
 ):
-    report = services.pilot_report(D(2026, 9, 30))
+    report = services.pilot_report(period_end=D(2026, 9, 30))
     assert (report.kind, report.period_start, report.final_due) == ("pilot", D(2026, 6, 5), None)
     report.proposals = "Закрепить комбинированную форму в Социальном кодексе."
     report.save()
@@ -398,19 +420,21 @@ def test_the_pilots_analytical_report_covers_the_pilot_and_prints_the_proposals(
     text, _pages = pdf_text(version)
     assert "05.06.2026 – 30.09.2026" in text
     assert "Закрепить комбинированную форму в Социальном кодексе." in text
-    with pytest.raises(ValidationError):
-        services.pilot_report(D(2026, 5, 1))
+    with pytest.raises(ValidationError) as refused:
+        services.pilot_report(period_end=D(2026, 5, 1))
+    assert codes(refused.value) == {"ends_before_pilot"}
 
 
 def test_a_failed_job_is_recorded_and_frees_the_report(half_year, monkeypatch):
     import weasyprint
 
-    report = services.report_for_half(2026, 2)
+    report = services.report_for_half(year=2026, half=2)
     version = ReportVersion.objects.create(
         report=report, number=1, language="ru", data_until=D(2026, 9, 30)
     )
-    with pytest.raises(ValidationError, match="being prepared"):
+    with pytest.raises(ValidationError) as refused:
         services.version_start(report=report, language="ru", on=D(2026, 10, 1))
+    assert codes(refused.value) == {"version_in_preparation"}
 
     def broken(*args, **kwargs):  # the PDF engine (outside the project) fails
         raise RuntimeError("Pango is missing")
@@ -434,12 +458,13 @@ def test_a_final_report_is_printed_in_kazakh_from_its_own_figures(
     made final does not reach it; labels and the catalogue's names are in Kazakh."""
     from budget.models import Payment
 
-    report = services.report_for_half(2026, 2)
+    report = services.report_for_half(year=2026, half=2)
     user = officer()
-    with pytest.raises(ValidationError, match="nothing to translate"):
-        services.version_translate(report=report, language="kk", user=user)
+    with pytest.raises(ValidationError) as refused:
+        services.version_translate(report=report, language="kk", acting_user=user)
+    assert codes(refused.value) == {"nothing_to_translate"}
     final = generate(report, "ru", D(2027, 1, 5), django_capture_on_commit_callbacks)
-    services.report_finalise(report=report, user=user)
+    services.report_finalise(report=report, acting_user=user)
     report.refresh_from_db()
     # The version stores its labels in their source text and prints them in its language.
     assert {row["reason"] for row in final.figures["control"]["withheld"]} >= {
@@ -449,10 +474,11 @@ def test_a_final_report_is_printed_in_kazakh_from_its_own_figures(
     assert "Есиль" in russian and "Стационарное лечение (реестр здравоохранения)" in russian
 
     Payment.objects.update(amount_kzt=99_999)  # after the report was made final
-    with pytest.raises(ValidationError, match="in this language already"):
-        services.version_translate(report=report, language="ru", user=user)
+    with pytest.raises(ValidationError) as refused:
+        services.version_translate(report=report, language="ru", acting_user=user)
+    assert codes(refused.value) == {"same_language"}
     with django_capture_on_commit_callbacks(execute=True):
-        kazakh = services.version_translate(report=report, language="kk", user=user)
+        kazakh = services.version_translate(report=report, language="kk", acting_user=user)
     kazakh.refresh_from_db()
     assert kazakh.status == VersionStatus.DONE, kazakh.error
     assert (kazakh.number, kazakh.translation_of, kazakh.data_until) == (2, final, final.data_until)
@@ -478,31 +504,34 @@ def test_a_final_report_is_printed_in_kazakh_from_its_own_figures(
     report.refresh_from_db()
     assert report.final_version == final  # the translation does not replace the final version
 
-    with pytest.raises(ValidationError, match="translation into this language already"):
-        services.version_translate(report=report, language="kk", user=user)
-    with pytest.raises(ValidationError, match="can no longer change"):
+    with pytest.raises(ValidationError) as refused:
+        services.version_translate(report=report, language="kk", acting_user=user)
+    assert codes(refused.value) == {"translation_exists"}
+    with pytest.raises(ValidationError) as refused:
         services.version_start(report=report, language="kk", on=D(2027, 1, 6))
+    assert codes(refused.value) == {"not_draft"}
 
 
 def test_a_draft_is_translated_from_its_latest_counted_version_which_alone_is_made_final(
     half_year, django_capture_on_commit_callbacks
 ):
-    report = services.report_for_half(2026, 2)
+    report = services.report_for_half(year=2026, half=2)
     user = officer()
     counted = generate(report, "ru", D(2027, 1, 5), django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        kazakh = services.version_translate(report=report, language="kk", user=user)
+        kazakh = services.version_translate(report=report, language="kk", acting_user=user)
     kazakh.refresh_from_db()
     assert (kazakh.status, kazakh.translation_of) == (VersionStatus.DONE, counted)
     # A translation is never the source of another: Russian is the counted version's language.
-    with pytest.raises(ValidationError, match="in this language already"):
-        services.version_translate(report=report, language="ru", user=user)
+    with pytest.raises(ValidationError) as refused:
+        services.version_translate(report=report, language="ru", acting_user=user)
+    assert codes(refused.value) == {"same_language"}
     # The newest ready version is the translation, but the counted one is made final.
-    services.report_finalise(report=report, user=user)
+    services.report_finalise(report=report, acting_user=user)
     report.refresh_from_db()
     assert report.final_version == counted
     with django_capture_on_commit_callbacks(execute=True):
-        english = services.version_translate(report=report, language="en", user=user)
+        english = services.version_translate(report=report, language="en", acting_user=user)
     english.refresh_from_db()
     assert (english.number, english.translation_of, english.status) == (3, counted, "done")
 
@@ -511,11 +540,152 @@ def test_a_version_stored_before_translations_is_not_translated(
     half_year, django_capture_on_commit_callbacks
 ):
     """Its labels are in its own language already: a "Kazakh" copy would print them in Russian."""
-    report = services.report_for_half(2026, 2)
+    report = services.report_for_half(year=2026, half=2)
     old = generate(report, "ru", D(2026, 10, 1), django_capture_on_commit_callbacks)
     figures = dict(old.figures)
     figures.pop("labels")
     ReportVersion.objects.filter(pk=old.pk).update(figures=figures)
-    with pytest.raises(ValidationError, match="made before reports could be translated"):
-        services.version_translate(report=report, language="kk", user=officer())
+    with pytest.raises(ValidationError) as refused:
+        services.version_translate(report=report, language="kk", acting_user=officer())
+    assert codes(refused.value) == {"made_before_translations"}
     assert not ReportVersion.objects.filter(translation_of=old).exists()
+
+
+def test_each_step_is_refused_to_every_role_but_the_officer_and_changes_nothing(
+    half_year, django_capture_on_commit_callbacks
+):
+    """Each step is tried when an officer could take it, by the other roles and by no one (the
+    scheduler moves no report on): refused with `role_required`, nothing written."""
+    report = services.report_for_half(year=2026, half=2)
+    generate(report, "ru", D(2027, 1, 5), django_capture_on_commit_callbacks)
+    provider = half_year["a"]
+    others = [inspector(), analyst(), head_of(provider), coordinator_of(provider)]
+    user = officer()
+    before = db_contents()
+    for who in others:
+        for refused_call in (
+            lambda who=who: services.version_start(
+                report=report, language="kk", acting_user=who, on=D(2027, 1, 6)
+            ),
+            lambda who=who: services.version_translate(
+                report=report, language="kk", acting_user=who
+            ),
+        ):
+            with pytest.raises(RoleRequired) as refused:
+                refused_call()
+            assert refused.value.code == "role_required"
+    assert changed_tables(before, db_contents()) == []
+    steps = [
+        lambda who: services.report_finalise(report=report, acting_user=who),
+        lambda who: services.report_deliver(report=report, acting_user=who, on=D(2027, 1, 20)),
+        lambda who: services.report_publish(report=report, acting_user=who, on=D(2027, 1, 24)),
+    ]
+    for step, reached in zip(
+        steps, (ReportStatus.FINAL, ReportStatus.DELIVERED, ReportStatus.PUBLISHED), strict=True
+    ):
+        before = db_contents()
+        for who in [*others, None]:
+            with pytest.raises(RoleRequired) as refused:
+                step(who)
+            assert refused.value.code == "role_required"
+        assert changed_tables(before, db_contents()) == []
+        step(user)  # the officer takes the step
+        assert Report.objects.get(pk=report.pk).status == reached
+
+
+def test_a_step_reads_the_report_again_under_its_lock(
+    half_year, django_capture_on_commit_callbacks
+):
+    """A caller holding a copy read before another officer moved the report on is refused as
+    the report now stands, not as its copy says."""
+    report = services.report_for_half(year=2026, half=2)
+    generate(report, "ru", D(2027, 1, 5), django_capture_on_commit_callbacks)
+    stale = Report.objects.get(pk=report.pk)
+    first, second = officer(), officer(username="officer.second")
+    services.report_finalise(report=report, acting_user=first)
+    assert stale.status == ReportStatus.DRAFT  # as read before
+    with pytest.raises(ValidationError) as refused:
+        services.report_finalise(report=stale, acting_user=second)
+    assert codes(refused.value) == {"not_draft"}
+    with pytest.raises(ValidationError) as refused:
+        services.version_start(report=stale, language="kk", on=D(2027, 1, 6))
+    assert codes(refused.value) == {"not_draft"}
+    report.refresh_from_db()
+    assert (report.status, report.finalised_by) == (ReportStatus.FINAL, first)
+    assert report.versions.count() == 1
+    services.report_deliver(report=report, acting_user=first, on=D(2027, 1, 20))
+    with pytest.raises(ValidationError) as refused:
+        services.report_deliver(report=stale, acting_user=second, on=D(2027, 1, 21))
+    assert codes(refused.value) == {"not_final"}
+    assert Report.objects.get(pk=report.pk).delivered_on == D(2027, 1, 20)
+
+
+def test_an_unknown_language_is_refused_with_its_code(half_year):
+    report = services.report_for_half(year=2026, half=2)
+    for call in (services.version_start, services.version_translate):
+        with pytest.raises(ValidationError) as refused:
+            call(report=report, language="de", acting_user=officer(username=call.__name__))
+        assert codes(refused.value) == {"unknown_language"}
+    assert not report.versions.exists()
+
+
+def test_a_questionnaire_answer_is_taken_once_while_open_and_on_paper_by_an_officer(half_year):
+    from reports.models import SurveyInvitation, SurveyResponse
+
+    enrolment = half_year["enrolments"][0]
+    invitation = SurveyInvitation.objects.create(enrollment=enrolment, year=2026, half=2)
+    answers = {"convenience": 5, "specialists": 4, "coordination": 3, "progress": 4, "overall": 5}
+    for who in (inspector(), analyst(), head_of(half_year["a"]), None):
+        with pytest.raises(RoleRequired) as refused:
+            services.survey_response_submit(
+                invitation=invitation, answers=answers, channel=Channel.STAFF, acting_user=who
+            )
+        assert refused.value.code == "role_required"
+    assert not SurveyResponse.objects.exists()
+    user = officer()
+    saved = services.survey_response_submit(
+        invitation=invitation, answers=answers, channel=Channel.STAFF, acting_user=user
+    )
+    saved.refresh_from_db()
+    assert (saved.provider, saved.year, saved.half, saved.entered_by, saved.overall) == (
+        half_year["a"],
+        2026,
+        2,
+        user,
+        5,
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.survey_response_submit(
+            invitation=invitation, answers=answers, channel=Channel.FAMILY
+        )
+    assert codes(refused.value) == {"already_answered"}
+    closed = SurveyInvitation.objects.create(enrollment=enrolment, year=2026, half=1)
+    with pytest.raises(ValidationError) as refused:
+        services.survey_response_submit(invitation=closed, answers=answers, channel=Channel.FAMILY)
+    assert codes(refused.value) == {"survey_closed"}
+    assert SurveyResponse.objects.count() == 1
+
+
+def test_the_proposals_are_written_by_an_officer_in_the_pilots_draft_only(
+    half_year, django_capture_on_commit_callbacks
+):
+    text = "Закрепить комбинированную форму в Социальном кодексе."
+    pilot = services.pilot_report(period_end=D(2026, 9, 30))
+    user, others = officer(), [inspector(), analyst(), None]
+    before = db_contents()
+    for who in others:
+        with pytest.raises(RoleRequired) as refused:
+            services.report_proposals_save(report=pilot, proposals=text, acting_user=who)
+        assert refused.value.code == "role_required"
+    assert changed_tables(before, db_contents()) == []
+    services.report_proposals_save(report=pilot, proposals=text, acting_user=user)
+    assert Report.objects.get(pk=pilot.pk).proposals == text
+    half = services.report_for_half(year=2026, half=2)
+    with pytest.raises(ValidationError) as refused:
+        services.report_proposals_save(report=half, proposals=text, acting_user=user)
+    assert codes(refused.value) == {"not_pilot"}
+    Report.objects.filter(pk=pilot.pk).update(status=ReportStatus.FINAL)
+    with pytest.raises(ValidationError) as refused:
+        services.report_proposals_save(report=pilot, proposals="", acting_user=user)
+    assert codes(refused.value) == {"not_draft"}
+    assert Report.objects.get(pk=pilot.pk).proposals == text
