@@ -11,6 +11,18 @@ from django.conf import settings
 from django.utils import timezone
 
 from core.models import User
+from reports import services
+from reports.figures import is_neutral
+from reports.models import (
+    Channel,
+    ReportStatus,
+    ReportVersion,
+    SurveyInvitation,
+    SurveyResponse,
+    VersionStatus,
+)
+from reports.periods import PILOT_START, half_of, half_year_bounds, half_years
+from reports.services import survey_invitations, survey_response_submit
 
 
 def _at(day: datetime.date, hour: int = 11) -> datetime.datetime:
@@ -20,9 +32,6 @@ def _at(day: datetime.date, hour: int = 11) -> datetime.datetime:
 def load_survey(*, today: datetime.date, officer: User) -> int:
     """Links for every enrolment of the running half-year; a little over half of the families
     answered, most by the link, some on paper entered by the officer. Idempotent."""
-    from reports.models import Channel, SurveyInvitation, SurveyResponse
-    from reports.periods import half_of
-    from reports.services import survey_invitations, survey_response_submit
 
     year, half = half_of(today)
     survey_invitations(year=year, half=half)
@@ -55,8 +64,6 @@ def load_survey(*, today: datetime.date, officer: User) -> int:
 
 def _generate(report: Any, generated: datetime.datetime, **fields: Any) -> None:
     """A version made as if on the day `generated` (the job run here, not queued)."""
-    from reports import services
-    from reports.models import ReportVersion
 
     number = max((v.number for v in report.versions.all()), default=0) + 1
     version = ReportVersion.objects.create(report=report, number=number, **fields)
@@ -67,10 +74,6 @@ def _generate(report: Any, generated: datetime.datetime, **fields: Any) -> None:
 def load_reports(*, today: datetime.date, officer: User) -> int:
     """Every half-year of the pilot so far: a finished one final, delivered on the 20th day and
     published on time; the running one a draft with data up to yesterday. Idempotent."""
-    from reports import services
-    from reports.figures import is_neutral
-    from reports.models import ReportStatus, VersionStatus
-    from reports.periods import PILOT_START, half_year_bounds, half_years
 
     made = 0
     for year, half in half_years(PILOT_START, today):

@@ -165,7 +165,6 @@ class Ipar(models.Model):
         return self.number
 
     def clean(self) -> None:
-
         problem = form_031_problem(self.form_031_on, self.mse_on)
         if problem:
             raise ValidationError({"form_031_on": ValidationError(problem[1], code=problem[0])})

@@ -12,6 +12,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -270,7 +271,6 @@ class ReportAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "action_name": None,
         }
-        from django.template.response import TemplateResponse
 
         return TemplateResponse(request, "admin/reports/report_add.html", context)
 

@@ -20,7 +20,7 @@ COLOURS = ("#1f5f8b", "#e39b2d", "#3b8f5a", "#9b3b3b", "#6d5a9c")
 
 
 def _figure(width: float = 7.0, height: float = 3.0) -> Any:
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # noqa: PLC0415 - matplotlib is loaded only to draw
 
     figure = Figure(figsize=(width, height), dpi=100)
     figure.set_layout_engine("constrained")
@@ -28,7 +28,7 @@ def _figure(width: float = 7.0, height: float = 3.0) -> Any:
 
 
 def _svg(figure: Any) -> str:
-    import matplotlib
+    import matplotlib  # noqa: PLC0415 - matplotlib is loaded only to draw
 
     out = io.StringIO()
     with matplotlib.rc_context({"svg.hashsalt": "astana-pilot", "svg.fonttype": "path"}):

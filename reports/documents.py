@@ -43,7 +43,7 @@ def _data_uri(svg: str) -> str:
 def report_pdf(
     version: ReportVersion, figures: dict[str, Any], generated_at: datetime.datetime
 ) -> bytes:
-    from weasyprint import HTML  # Pango is loaded only when a PDF is made
+    from weasyprint import HTML  # noqa: PLC0415 - Pango is loaded only when a PDF is made
 
     report = version.report
     recipients = figures["recipients"]

@@ -30,11 +30,28 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from budget.models import BaseComponent, BudgetYear, ExpenseCode, Payment, PlanMonth
 from core.periods import month_start, months_between
+from providers import rules
+from providers.models import Branch, Position, Provider, StaffingNorm, StaffMember
+from recipients.models import (
+    CARE_DIAGNOSIS_GROUPS,
+    District,
+    Enrollment,
+    EnrollmentStatus,
+    ServiceKind,
+)
+from reconciliation.checks import Period, child_weeks
+from reconciliation.models import FindingKind, FindingStatus
 from reports import published
+from reports.models import SurveyResponse
 from reports.periods import dashboard_periods, half_year_bounds, half_years
 from reports.published import AGE_GROUPS, Published, age_group
 from reports.suppression import HIDDEN, SUPPRESSED, THRESHOLD
+from services.models import CatalogueService, Visit, VisitStatus
+from tariffs.billing.facts import load_tariffs
+from tariffs.billing.rules import tariff_on
+from tariffs.models import FROZEN, Invoice, InvoiceAdjustment, InvoiceExclusion, InvoiceLine
 
 __all__ = ["AGE_GROUPS", "age_group", "compute", "localise", "neutral"]
 
@@ -90,8 +107,6 @@ class Computation:
     """One period's figures; each section a method, each method a few queries."""
 
     def __init__(self, scope: Scope, decision: Published | None = None) -> None:
-        from providers.models import Provider
-
         self.scope = scope
         self.period = (scope.start, scope.until)
         # The counts of children, as decided once for every view seen with this one.
@@ -108,8 +123,6 @@ class Computation:
         return queryset.filter(**{path: self.scope.provider_id})
 
     def done_visits(self) -> Any:
-        from services.models import Visit, VisitStatus
-
         return self._by_provider(
             Visit.objects.filter(
                 status=VisitStatus.DONE, date__range=(self.scope.start, self.scope.until)
@@ -117,8 +130,6 @@ class Computation:
         )
 
     def invoices(self) -> Any:
-        from tariffs.models import Invoice
-
         return self._by_provider(
             Invoice.objects.filter(month__range=(self.scope.start.replace(day=1), self.scope.until))
         )
@@ -130,7 +141,6 @@ class Computation:
     def recipients(self) -> dict[str, Any]:
         """Counted in reports.published for the city and every provider, shown as decided
         there for every view at once."""
-        from recipients.models import District
 
         period, me = self.period, self.scope.provider_id
 
@@ -174,10 +184,6 @@ class Computation:
 
     # -- 2. key staff ---------------------------------------------------------------------
     def staff(self) -> dict[str, Any]:
-        from providers import rules
-        from providers.models import Branch, Position, Provider, StaffingNorm, StaffMember
-        from recipients.models import CARE_DIAGNOSIS_GROUPS, Enrollment
-
         on = self.scope.until
         in_post = (
             self._by_provider(
@@ -285,9 +291,6 @@ class Computation:
 
     # -- 3. local budget ------------------------------------------------------------------
     def budget(self) -> dict[str, Any]:
-        from budget.models import BaseComponent, BudgetYear, ExpenseCode, Payment, PlanMonth
-        from tariffs.models import FROZEN
-
         months = self.scope.months
         years = sorted({m.year for m in months})
         allocated = (
@@ -395,7 +398,6 @@ class Computation:
     # -- 4. kinds of service --------------------------------------------------------------
     def service_days(self) -> dict[tuple[int, str, datetime.date], int]:
         """(provider, setting, day) → children with a done visit then: one query, grouped."""
-        from services.models import Visit, VisitStatus
 
         table = Visit._meta.db_table
         sql = (
@@ -420,9 +422,6 @@ class Computation:
         }
 
     def services(self) -> dict[str, Any]:
-        from recipients.models import ServiceKind
-        from services.models import CatalogueService
-
         days: dict[tuple[int, str], int] = defaultdict(int)
         for (provider_id, setting, _day), count in self._service_days.items():
             days[(provider_id, setting)] += count
@@ -481,11 +480,6 @@ class Computation:
 
     # -- double financing control ---------------------------------------------------------
     def control(self) -> dict[str, Any]:
-        from reconciliation.models import FindingKind, FindingStatus
-        from tariffs.billing.facts import load_tariffs
-        from tariffs.billing.rules import tariff_on
-        from tariffs.models import FROZEN, InvoiceAdjustment, InvoiceExclusion
-
         period, me = self.period, self.scope.provider_id
         statuses = [status.value for status in FindingStatus]
         by_kind = []
@@ -546,11 +540,6 @@ class Computation:
 
     # -- the pilot's evaluation (Alg. §27) ------------------------------------------------
     def evaluation(self, staff: dict[str, Any], budget: dict[str, Any]) -> dict[str, Any]:
-        from recipients.models import District, Enrollment, EnrollmentStatus
-        from reconciliation.checks import Period, child_weeks
-        from services.models import Visit
-        from tariffs.models import FROZEN, InvoiceLine
-
         scope = self.scope
         window = (scope.start, scope.until)
         me = scope.provider_id
@@ -657,7 +646,6 @@ class Computation:
         half-years that are over and whose answers are in the data (the questionnaire of a
         half-year closes on its last day, so every publication of it counts the same
         answers); only half-years with 5 answers or more."""
-        from reports.models import SurveyResponse
 
         scope = self.scope
         labels = {

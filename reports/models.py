@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import fail
@@ -322,7 +323,6 @@ class SurveyResponse(models.Model):
 
     def clean(self) -> None:
         """Answers are taken until the half-year's last day, by the link or from paper."""
-        from django.utils import timezone
 
         invitation = getattr(self, "invitation", None)
         if invitation is not None and timezone.localdate() > invitation.closes_on:

@@ -25,7 +25,12 @@ from django.db.models import Count, Min, Q
 from django.db.models.functions import TruncMonth
 
 from core.periods import month_start, months_between
+from providers.models import Provider as ProviderModel
+from recipients.models import District, Enrollment, EnrollmentStatus, ServiceApplication, Sex
+from reconciliation.models import Finding, FindingKind, FindingStatus
 from reports.suppression import Cell, Relation, protect_system
+from services.models import Visit, VisitStatus
+from tariffs.models import FROZEN, InvoiceExclusion
 
 COLUMNS = ("total", "home", "centre", "both", "girls", "boys", "new", "ended")
 SEXES = ("total", "girls", "boys")
@@ -113,9 +118,6 @@ class System:
     """The cells and relations of the periods seen together."""
 
     def __init__(self, providers: Sequence[int]) -> None:
-        from recipients.models import District
-        from reconciliation.models import FindingKind, FindingStatus
-
         self.providers = list(providers)
         self.districts = [d.value for d in District]
         self.kinds = [k.value for k in FindingKind]
@@ -143,9 +145,6 @@ class System:
         self._enrolled(period)
 
     def _recipients(self, period: Period) -> None:
-        from recipients.models import Enrollment, EnrollmentStatus, Sex
-        from services.models import Visit, VisitStatus
-
         start, until = period
         rows = (
             Visit.objects.filter(status=VisitStatus.DONE, date__range=(start, until))
@@ -225,9 +224,6 @@ class System:
                     )
 
     def _months(self, period: Period) -> None:
-        from reconciliation.models import Finding
-        from services.models import Visit, VisitStatus
-
         start, until = period
         tags = dict(months(period))
         done = Visit.objects.filter(status=VisitStatus.DONE, date__range=(start, until))
@@ -272,8 +268,6 @@ class System:
                     )
 
     def _findings(self, period: Period) -> None:
-        from reconciliation.models import Finding
-
         counts: Counter[tuple[Provider, str, str]] = Counter()
         for row in (
             Finding.objects.filter(day__range=period)
@@ -305,8 +299,6 @@ class System:
                 )
 
     def _withheld(self, period: Period) -> None:
-        from tariffs.models import FROZEN, InvoiceExclusion
-
         start, until = period
         children: dict[tuple[Provider, str], set[str]] = defaultdict(set)
         for pid, reason, iin in (
@@ -328,8 +320,6 @@ class System:
             self._city_is_the_providers(lambda p, r=reason: withheld_key(period, p, r))
 
     def _access(self, period: Period) -> None:
-        from recipients.models import Enrollment, EnrollmentStatus, ServiceApplication
-
         applications = ServiceApplication.objects.filter(submitted_on__range=period)
         counts: Counter[tuple[Provider, str]] = Counter()
         counts[(None, "applications")] = applications.count()
@@ -364,8 +354,6 @@ class System:
             self._city_is_the_providers(lambda p, n=name: access_key(period, p, n))
 
     def _enrolled(self, period: Period) -> None:
-        from recipients.models import Enrollment
-
         on = period[1]
         if enrolled_key(on, None, None) in self.values:
             return  # another period ending that day holds the same cells
@@ -493,7 +481,6 @@ def _day(value: Any) -> datetime.date:
 def decide(periods: Iterable[Period]) -> Published:
     """One suppression decision over every count of children of `periods`, for the city
     and every provider."""
-    from providers.models import Provider as ProviderModel
 
     periods = sorted(set(periods))
     system = System(list(ProviderModel.objects.order_by("pk").values_list("pk", flat=True)))

@@ -22,7 +22,11 @@ from django.utils.translation import gettext_lazy
 from core.audit import acting_as, validated_save
 from core.errors import fail
 from core.jobs import REPORT_VERSION, job_lock, job_started, outbox_enqueue
+from core.models import User
 from core.roles import Role, ensure_role
+from recipients.models import Enrollment
+from reports import documents
+from reports.figures import is_neutral, localise, neutral
 from reports.models import (
     Channel,
     ReminderMilestone,
@@ -214,9 +218,6 @@ def run_version(version_id: int, *, generated_at: datetime.datetime | None = Non
 
 
 def _run_version(version_id: int, *, generated_at: datetime.datetime | None) -> str:
-    from reports import documents
-    from reports.figures import localise, neutral
-
     version = ReportVersion.objects.select_related("report", "requested_by", "translation_of").get(
         pk=version_id
     )
@@ -302,7 +303,6 @@ def version_translate(*, report: Report, language: str, acting_user: Any = None)
     state language and Russian both, for one final report). Nothing is counted again, so the
     two files hold the same numbers; the translation is a version of its own, immutable once
     ready, with its own checksums."""
-    from reports.figures import is_neutral
 
     ensure_role(acting_user, Role.AKIMAT_OFFICER, scheduler_may=True)
     _check_language(language)
@@ -531,8 +531,6 @@ def reminder_step(days_left: int) -> int | None:
 def send_reminders(today: datetime.date) -> int:
     """Beat, daily: remind officers a week and a day before each unmet deadline, and after it
     is missed. Each reminder is sent once, and recorded only once the mail has gone."""
-    from core.models import User
-    from core.roles import Role
 
     sent = 0
     officers = list(
@@ -576,7 +574,6 @@ def send_reminders(today: datetime.date) -> int:
 def survey_invitations(*, year: int, half: int, acting_user: Any = None) -> int:
     """A link for every enrolment in force during the half-year that has none yet; returns
     how many were made."""
-    from recipients.models import Enrollment
 
     ensure_role(acting_user, Role.AKIMAT_OFFICER, scheduler_may=True)
     enrolments = (

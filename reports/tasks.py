@@ -6,6 +6,12 @@ from celery import shared_task
 from django.utils import timezone
 
 from core.jobs import REPORT_VERSION, job_heartbeat
+from reports.services import (
+    open_half_year_drafts,
+    release_stale_versions,
+    run_version,
+    send_reminders,
+)
 
 
 @shared_task(
@@ -16,7 +22,6 @@ from core.jobs import REPORT_VERSION, job_heartbeat
 )
 def generate_report_task(self: Any, version_id: int) -> str:
     """Generate a queued report version; running it again on a ready version does nothing."""
-    from reports.services import run_version
 
     with job_heartbeat(REPORT_VERSION, version_id, enabled=not self.request.is_eager):
         return run_version(version_id)
@@ -26,7 +31,6 @@ def generate_report_task(self: Any, version_id: int) -> str:
 def report_calendar_task() -> dict[str, int]:
     """Daily (beat): abandoned versions released, the draft of a half-year that just ended,
     and the deadline reminders."""
-    from reports.services import open_half_year_drafts, release_stale_versions, send_reminders
 
     today = timezone.localdate()
     released = release_stale_versions()

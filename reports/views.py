@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from core.roles import Role, has_role
+from providers.models import Provider
 from reports import charts, published, services
 from reports.figures import localise, neutral, seen_together
 from reports.models import (
@@ -115,8 +116,6 @@ class DashboardForm(forms.Form):
     )
 
     def __init__(self, *args: Any, today: datetime.date, **kwargs: Any) -> None:
-        from providers.models import Provider
-
         super().__init__(*args, **kwargs)
         options = dashboard_periods(today)
         self.options = {code: (start, end) for code, _l, start, end in options}

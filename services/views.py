@@ -100,7 +100,6 @@ def _visit_for(request: HttpRequest, pk: int) -> Visit:
 
 
 def _service_names(codes: list[str]) -> list[str]:
-
     names = dict(ServiceKind.choices)
     catalogue = {
         service.code: service.name for service in CatalogueService.objects.filter(code__in=codes)
