@@ -134,7 +134,9 @@ def pdf_check(content: bytes) -> None:
 
 # Where each format's file ends; what may follow it (line ends, padding).
 _PNG_END = b"IEND\xaeB`\x82"
-_PADDING = b"\r\n\t \x00"
+# PDF's white-space characters (NUL, tab, line feed, form feed, carriage return, space) and
+# the DOS end-of-file mark some writers add.
+_PADDING = b"\r\n\t\x0c \x00\x1a"
 # Markup a browser would run, looked for after a JPEG's last end-of-image marker: cameras may
 # append data there (a "motion photo" appends its video), so only markup is refused.
 _MARKUP = (b"<html", b"<script", b"<svg", b"<!doctype", b"<?xml", b"<iframe", b"<body")
@@ -156,14 +158,18 @@ def trailing_check(content: bytes, extension: str) -> None:
         foreign = any(tag in tail for tag in _MARKUP)
     if foreign:
         kind = "PDF" if extension == "pdf" else extension.upper().replace("JPG", "JPEG")
-        raise ValidationError(
-            _(
-                "The file holds something more after the end of the %(kind)s; save the document "
-                "again as a %(kind)s (for example, print it to a PDF) and upload it again."
-            ),
-            code="file_trailing_data",
-            params={"kind": kind},
-        )
+        if extension == "pdf":
+            message = _(
+                "The file holds something more after the end of the PDF; save the document "
+                "again as a PDF (for example, print it to a PDF) and upload it again."
+            )
+        else:
+            message = _(
+                "The file holds something more after the end of the %(kind)s picture; save the "
+                "picture again (for example, open it and save it as a new %(kind)s, or take a "
+                "new photo) and upload it again."
+            )
+        raise ValidationError(message, code="file_trailing_data", params={"kind": kind})
 
 
 def decoded_image(

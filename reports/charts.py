@@ -104,7 +104,10 @@ def _bars(
             fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=count
         )
     if hidden:
-        figure.text(0.01, 0.01, _("Cells under 5 children are not drawn."), fontsize=7)
+        # Below the axes, in the layout's own space: it never covers the months' labels.
+        figure.supxlabel(
+            _("Hidden values (“< 5”, “×”) are not drawn."), fontsize=7, x=0.01, ha="left"
+        )
     return _svg(figure)
 
 
@@ -126,8 +129,11 @@ def _line(labels: Sequence[str], values: Sequence[Any], *, title: str, unit: str
     return _svg(figure)
 
 
-def _millions(value: Any) -> float | None:
-    return None if value is None else round(float(value) / 1_000_000, 2)
+def _millions(value: Any) -> Any:
+    """Tenge as millions; a hidden amount stays hidden (not drawn, and said so)."""
+    if value is None or is_suppressed(value):
+        return value
+    return round(float(value) / 1_000_000, 2)
 
 
 def recipients_chart(figures: dict[str, Any]) -> str:

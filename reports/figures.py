@@ -47,7 +47,7 @@ from reports import published
 from reports.models import SurveyResponse
 from reports.periods import dashboard_periods, half_year_bounds, half_years
 from reports.published import AGE_GROUPS, Published, age_group
-from reports.suppression import HIDDEN, SUPPRESSED, THRESHOLD
+from reports.suppression import HIDDEN, SUPPRESSED, THRESHOLD, is_suppressed
 from services.models import CatalogueService, Visit, VisitStatus
 from tariffs.billing.facts import load_tariffs
 from tariffs.billing.rules import tariff_on
@@ -363,9 +363,16 @@ class Computation:
             {
                 "provider": name,
                 "base_monthly": bases.get(provider_id, 0),
-                "service_days": days_by_provider[provider_id],
-                "approved": approved_by_provider[provider_id],
-                "paid": paid_by_provider[provider_id],
+                # Days billed and money follow the provider's service days: hidden with them.
+                **(
+                    dict.fromkeys(("service_days", "approved", "paid"), HIDDEN)
+                    if self._days_hidden(provider_id)
+                    else {
+                        "service_days": days_by_provider[provider_id],
+                        "approved": approved_by_provider[provider_id],
+                        "paid": paid_by_provider[provider_id],
+                    }
+                ),
             }
             for provider_id, name in self.providers.items()
             if approved_by_provider[provider_id] or paid_by_provider[provider_id]
@@ -421,6 +428,18 @@ class Computation:
             for provider_id, setting, day, count in rows
         }
 
+    def _days(self, provider: int | None, setting: str) -> Any:
+        """The period's service days of `provider` (None: the scope's whole) in `setting`, as
+        the suppression decision publishes them (they bound the children they serve)."""
+        return self.published.cell(
+            published.days_key(published.period_tag(self.period), provider, setting)
+        )
+
+    def _days_hidden(self, provider: int | None) -> bool:
+        return is_suppressed(self._days(provider, "home")) or is_suppressed(
+            self._days(provider, "centre")
+        )
+
     def services(self) -> dict[str, Any]:
         days: dict[tuple[int, str], int] = defaultdict(int)
         for (provider_id, setting, _day), count in self._service_days.items():
@@ -449,20 +468,33 @@ class Computation:
             per_kind = kinds_given[provider_id]
             if not home and not centre and not per_kind:
                 continue
+            home_cell, centre_cell = (
+                self._days(provider_id, "home"),
+                self._days(provider_id, "centre"),
+            )
+            hidden = is_suppressed(home_cell) or is_suppressed(centre_cell)
             by_provider.append(
                 {
                     "provider": name,
-                    "home_days": home,
-                    "centre_days": centre,
-                    "kinds": [per_kind[code] for code, _label in kinds],
+                    "home_days": home_cell,
+                    "centre_days": centre_cell,
+                    # The visits of each kind follow the days: hidden with them.
+                    "kinds": [HIDDEN if hidden else per_kind[code] for code, _label in kinds],
                 }
             )
         city: Counter[str] = Counter()
         for (_p, code), number in given.items():
             city[code] += number
+        me = self.scope.provider_id
+        home_all, centre_all = self._days(me, "home"), self._days(me, "centre")
         return {
-            "home_days": sum(v for (_p, s), v in days.items() if s == "home"),
-            "centre_days": sum(v for (_p, s), v in days.items() if s == "centre"),
+            "home_days": home_all,
+            "centre_days": centre_all,
+            "days": (
+                HIDDEN
+                if is_suppressed(home_all) or is_suppressed(centre_all)
+                else int(home_all) + int(centre_all)
+            ),
             "kinds": [label for _code, label in kinds],
             "by_provider": by_provider,
             "catalogue": [
@@ -506,12 +538,19 @@ class Computation:
             service_days = withheld.get(reason, set())
             if not service_days:
                 continue
+            children = self.published.cell(published.withheld_key(period, me, reason))
+            # The days and tenge withheld bound the children withheld: hidden with them.
+            hidden = is_suppressed(children)
             rows.append(
                 {
                     "reason": str(label),
-                    "children": self.published.cell(published.withheld_key(period, me, reason)),
-                    "service_days": len(service_days),
-                    "amount": sum(tariff_on(tariffs, s, d) or 0 for _i, d, s in service_days),
+                    "children": children,
+                    "service_days": HIDDEN if hidden else len(service_days),
+                    "amount": (
+                        HIDDEN
+                        if hidden
+                        else sum(tariff_on(tariffs, s, d) or 0 for _i, d, s in service_days)
+                    ),
                 }
             )
         # Found after approval: withheld by a negative adjustment on a later invoice (§6).
@@ -534,8 +573,14 @@ class Computation:
             "statuses": [str(status.label) for status in FindingStatus],
             "findings": by_kind,
             "withheld": rows,
-            "withheld_amount": sum(row["amount"] for row in rows),
-            "withheld_days": sum(row["service_days"] or 0 for row in rows),
+            **(
+                dict.fromkeys(("withheld_amount", "withheld_days"), HIDDEN)
+                if any(is_suppressed(row["amount"]) for row in rows)
+                else {
+                    "withheld_amount": sum(row["amount"] for row in rows),
+                    "withheld_days": sum(row["service_days"] or 0 for row in rows),
+                }
+            ),
         }
 
     # -- the pilot's evaluation (Alg. §27) ------------------------------------------------
@@ -701,21 +746,22 @@ class Computation:
         def cell(kind: str, month: datetime.date) -> Any:
             return self.published.cell(published.month_key(kind, tags[month], me))
 
-        days: dict[datetime.date, int] = defaultdict(int)
-        for (_p, _s, day), count in self._service_days.items():
-            days[day.replace(day=1)] += count
         money = {row["month"]: row for row in budget["by_month"]}
         out = []
         for month in self.scope.months:
             weeks, meeting = self._monthly_weeks.get(month, [0, 0])
+            days = self.published.cell(published.days_key(tags[month], me))
+            # A provider's money of a month follows its service days (the tariff times the
+            # days billed): hidden with them. The city's plan is no provider's.
+            hidden = me is not None and is_suppressed(days)
             out.append(
                 {
                     "month": f"{month:%Y-%m}",
                     "children": cell("children", month),
-                    "service_days": days[month],
+                    "service_days": days,
                     "plan_payments": money[f"{month:%Y-%m}"]["plan_payments"],
-                    "approved": money[f"{month:%Y-%m}"]["approved"],
-                    "paid": money[f"{month:%Y-%m}"]["paid"],
+                    "approved": HIDDEN if hidden else money[f"{month:%Y-%m}"]["approved"],
+                    "paid": HIDDEN if hidden else money[f"{month:%Y-%m}"]["paid"],
                     "weeks_share": _pct(meeting, weeks) if weeks >= 5 else None,
                     "findings": cell("findings", month),
                 }
@@ -741,6 +787,16 @@ class Computation:
         step(70, _("Evaluation of the pilot"))
         evaluation = self.evaluation(staff, budget)
         monthly = self.monthly(budget)
+        if self.scope.provider_id is not None and (
+            self._days_hidden(self.scope.provider_id)
+            or any(is_suppressed(row["approved"]) for row in monthly)
+        ):
+            # A provider's money of the period, less its months shown, would give the
+            # hidden month's (and so its service days).
+            for name in ("approved", "paid"):
+                budget[name] = HIDDEN
+            for row in budget["by_month"]:
+                row["approved"] = row["paid"] = HIDDEN
         return {
             "period": {
                 "start": self.scope.start.isoformat(),

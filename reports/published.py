@@ -24,7 +24,7 @@ from typing import Any
 from django.db.models import Count, Min, Q
 from django.db.models.functions import TruncMonth
 
-from core.periods import month_start, months_between
+from core.periods import month_end, month_start, months_between
 from providers.models import Provider as ProviderModel
 from recipients.models import District, Enrollment, EnrollmentStatus, ServiceApplication, Sex
 from reconciliation.models import Finding, FindingKind, FindingStatus
@@ -62,7 +62,7 @@ def _age(birth: datetime.date, on: datetime.date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
-def _tag(period: Period) -> str:
+def period_tag(period: Period) -> str:
     return f"{period[0]:%Y-%m-%d}:{period[1]:%Y-%m-%d}"
 
 
@@ -70,29 +70,38 @@ def months(period: Period) -> list[tuple[datetime.date, str]]:
     """(first of the month, the cell's name: the days of it counted) of the period."""
     start, until = period
     return [
-        (month_start(first), _tag((first, last))) for first, last in months_between(start, until)
+        (month_start(first), period_tag((first, last)))
+        for first, last in months_between(start, until)
     ]
 
 
 # -- the names of the cells -----------------------------------------------------------------
 def recipients_key(period: Period, provider: Provider, *path: str) -> Hashable:
-    return ("recipients", _tag(period), provider, *path)
+    return ("recipients", period_tag(period), provider, *path)
 
 
 def month_key(kind: str, month_tag: str, provider: Provider) -> Hashable:
     return (kind, month_tag, provider)
 
 
+def days_key(tag: str, provider: Provider, setting: str = "total") -> Hashable:
+    """Service days (a child's day of service in a setting): of a month (tag of its days
+    counted) or of a period (its tag), at home, at a centre or both together ("total").
+    They are not counts of children, but they bound them: a month's children are at least
+    one for any service day and at most its service days."""
+    return ("days", tag, provider, setting)
+
+
 def findings_key(period: Period, provider: Provider, kind: str, status: str) -> Hashable:
-    return ("findings", _tag(period), provider, kind, status)
+    return ("findings", period_tag(period), provider, kind, status)
 
 
 def withheld_key(period: Period, provider: Provider, reason: str) -> Hashable:
-    return ("withheld", _tag(period), provider, reason)
+    return ("withheld", period_tag(period), provider, reason)
 
 
 def access_key(period: Period, provider: Provider, name: str) -> Hashable:
-    return ("access", _tag(period), provider, name)
+    return ("access", period_tag(period), provider, name)
 
 
 def enrolled_key(on: datetime.date, provider: Provider, district: str | None) -> Hashable:
@@ -128,8 +137,10 @@ class System:
     def _all(self) -> list[Provider]:
         return [None, *self.providers]
 
-    def relate(self, left: Iterable[Hashable], right: Iterable[Hashable]) -> None:
-        self.relations.append(Relation(tuple(left), tuple(right)))
+    def relate(
+        self, left: Iterable[Hashable], right: Iterable[Hashable], *, at_most: bool = False
+    ) -> None:
+        self.relations.append(Relation(tuple(left), tuple(right), at_most=at_most))
 
     def _city_is_the_providers(self, key: Any) -> None:
         """key(provider) for the city = the providers' added up."""
@@ -139,6 +150,7 @@ class System:
     def add(self, period: Period) -> None:
         self._recipients(period)
         self._months(period)
+        self._days(period)
         self._findings(period)
         self._withheld(period)
         self._access(period)
@@ -260,12 +272,68 @@ class System:
                 self._city_is_the_providers(lambda p, k=kind, t=tag: month_key(k, t, p))
         if len(tags) == 1:  # a period of one month: its children are the month's
             (tag,) = tags.values()
-            if tag == _tag(period):
+            if tag == period_tag(period):
                 for provider in self._all():
                     self.relate(
                         [recipients_key(period, provider, "total")],
                         [month_key("children", tag, provider)],
                     )
+
+    def _days(self, period: Period) -> None:
+        """Service days beside the children they serve: a month's days (the monthly table),
+        a period's by setting (the kinds of service), with what they tell of the children."""
+        start, until = period
+        days: Counter[tuple[Provider, datetime.date, str]] = Counter()
+        for pid, setting, day, number in (
+            Visit.objects.filter(status=VisitStatus.DONE, date__range=(start, until))
+            .values("provider_id", "setting", "date")
+            .annotate(n=Count("child", distinct=True))
+            .values_list("provider_id", "setting", "date", "n")
+        ):
+            for who in (pid, None):
+                days[(who, month_start(day), setting)] += number
+        tags = months(period)
+        whole = period_tag(period)
+        length = (until - start).days + 1
+        for provider in self._all():
+
+            def rec(column: str, provider: Provider = provider) -> Hashable:
+                return recipients_key(period, provider, column)
+
+            for setting in ("home", "centre"):
+                self.values[days_key(whole, provider, setting)] = sum(
+                    days[(provider, month, setting)] for month, _tag_ in tags
+                )
+            # Children served at home (home only or both) at most the home days, at least
+            # one for each two months' worth (a child has one service day a day at most).
+            for setting in ("home", "centre"):
+                served = [rec(setting), rec("both")]
+                self.relate(served, [days_key(whole, provider, setting)], at_most=True)
+                self.relate([days_key(whole, provider, setting)], served * length, at_most=True)
+            month_children = []
+            for month, tag in tags:
+                self.values[days_key(tag, provider)] = sum(
+                    days[(provider, month, setting)] for setting in ("home", "centre")
+                )
+                first = max(start, month)
+                last = min(until, month_end(month))
+                span = 2 * ((last - first).days + 1)  # two settings a day at most
+                children = month_key("children", tag, provider)
+                month_children.append(children)
+                self.relate([children], [days_key(tag, provider)], at_most=True)
+                self.relate([days_key(tag, provider)], [children] * span, at_most=True)
+                # A month's children are children of the period.
+                self.relate([children], [rec("total")], at_most=True)
+            self.relate(
+                [days_key(tag, provider) for _m, tag in tags],
+                [days_key(whole, provider, "home"), days_key(whole, provider, "centre")],
+            )
+            # Every child of the period was served in one of its months at least.
+            self.relate([rec("total")], month_children, at_most=True)
+        for _month, tag in tags:
+            self._city_is_the_providers(lambda p, t=tag: days_key(t, p))
+        for setting in ("home", "centre"):
+            self._city_is_the_providers(lambda p, w=whole, st=setting: days_key(w, p, st))
 
     def _findings(self, period: Period) -> None:
         counts: Counter[tuple[Provider, str, str]] = Counter()

@@ -66,10 +66,15 @@ def is_suppressed(cell: object) -> bool:
 class Relation:
     """sum(left) and sum(right) count the same children. Where one child may stand in two
     cells (a child served by two providers) the sums differ by a few; the check assumes the
-    reader knows by how many, which is the strongest reader."""
+    reader knows by how many, which is the strongest reader.
+
+    `at_most`: sum(left) ≤ sum(right) only — a month's children are at most the half-year's,
+    a month's children at most its service days (each served child has one at least). A cell
+    may stand several times on a side (a multiple: days ≤ 62 × children in a month of 31)."""
 
     left: tuple[Hashable, ...]
     right: tuple[Hashable, ...]
+    at_most: bool = False
 
     @property
     def cells(self) -> tuple[Hashable, ...]:
@@ -94,7 +99,7 @@ class _Row:
     """A relation as Σ coefficient·cell = slack (the true difference of its two sides),
     over the cells' numbers."""
 
-    __slots__ = ("coef", "slack", "totals")
+    __slots__ = ("coef", "le", "slack", "totals")
 
     def __init__(self, relation: Relation, index: Mapping[Hashable, int], values: list[int]):
         coef: dict[int, int] = defaultdict(int)
@@ -103,7 +108,9 @@ class _Row:
         for key in relation.right:
             coef[index[key]] -= 1
         self.coef = {i: c for i, c in coef.items() if c}
-        self.slack = sum(values[i] * c for i, c in coef.items())
+        # Σ coefficient·cell ≤ 0 for an inequality; = its true difference for an equation.
+        self.le = relation.at_most
+        self.slack = 0 if self.le else sum(values[i] * c for i, c in coef.items())
         # The total of a total-and-parts relation (hidden last).
         self.totals = (
             {index[side[0]] for side in (relation.left, relation.right) if len(side) == 1}
@@ -133,6 +140,8 @@ def _tighten(
         c = coef[i]
         own_lo, own_hi = (c * lo[i], c * hi[i]) if c > 0 else (c * hi[i], c * lo[i])
         a, b = rhs - (high - own_hi), rhs - (low - own_lo)  # c·x ∈ [a, b]
+        if row.le:
+            a = -(UNBOUNDED * abs(c)) - abs(rhs)  # c·x ≤ b only
         if c > 0:
             new_lo, new_hi = -(-a // c), b // c
         else:
@@ -190,7 +199,7 @@ class _Protection:
         best: tuple[Any, ...] | None = None
         choice = None
         for i, c in candidates.items():
-            if not c or self.hidden[i]:
+            if not c or self.hidden[i] or self._shown_to_be_zero(i):
                 continue
             score = (self.rank[i][0], i in totals, *self.rank[i][1:])
             if best is None or score < best:
@@ -203,6 +212,21 @@ class _Protection:
         for r in self.containing[choice]:
             self._hidden_sets.pop(r, None)
         return True
+
+    def _shown_to_be_zero(self, i: int) -> bool:
+        """A zero that published cells bound to zero (children of a month with no service
+        day): hiding it would hide nothing."""
+        if self.values[i]:
+            return False
+        for r in self.containing[i]:
+            row = self.rows[r]
+            if row.le and row.coef[i] > 0:
+                ceiling = [j for j, c in row.coef.items() if c < 0]
+                if not any(self.hidden[j] for j in ceiling) and not any(
+                    self.values[j] for j in ceiling
+                ):
+                    return True
+        return False
 
     def _hidden_set(self, r: int) -> frozenset[int]:
         found = self._hidden_sets.get(r)
@@ -231,7 +255,7 @@ class _Protection:
         hidden = self._hidden_of(row)
         if len(hidden) != 1 and not any(self.small[i] for i in hidden):
             return False
-        if len(hidden) == 1:
+        if len(hidden) == 1 and not row.le:
             return True
         rhs = self._rhs(row)
         lo, hi = {}, {}
@@ -270,7 +294,7 @@ class _Protection:
             for i in self._hidden_set(a):
                 for b in self.containing[i]:
                     pair = (min(a, b), max(a, b))
-                    if a == b or pair in seen:
+                    if a == b or pair in seen or self.rows[a].le or self.rows[b].le:
                         continue
                     seen.add(pair)
                     # A cell hidden in one of the two only is never cancelled out.

@@ -28,6 +28,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from reports import services, suppression
+from reports.charts import CHARTS
 from reports.models import VersionStatus
 from tests.factories import VisitFactory, admitted_provider, analyst, enrolled_child
 from tests.reports.conftest import D
@@ -61,7 +62,7 @@ def views(client):
             figures = page.context["figures"]
             if figures is not None:
                 out.append((provider, figures))
-                for name in ("recipients", "findings"):  # the charts draw these figures
+                for name in CHARTS:  # every chart draws the figures of the view
                     assert (
                         client.get(reverse("reports:chart", args=[name]), query).status_code == 200
                     )
@@ -91,6 +92,7 @@ class Seen:
         self.ids = names  # provider name → id
         self.cells = defaultdict(set)  # variable → what the pages show of it
         self.relations = set()
+        self.at_most = set()  # (left, right): sum(left) ≤ sum(right)
         self.periods = set()
 
     def see(self, key, cell):
@@ -99,6 +101,9 @@ class Seen:
 
     def relate(self, left, right):
         self.relations.add((tuple(left), tuple(right)))
+
+    def bound(self, left, right):
+        self.at_most.add((tuple(left), tuple(right)))
 
     def view(self, provider, f):
         start = datetime.date.fromisoformat(f["period"]["start"])
@@ -153,11 +158,36 @@ class Seen:
             if row["children"] is not None:
                 self.see(("withheld", P, p, row["reason"]), row["children"])
         months = []
+        month_children, month_days = [], []
         for row in f["monthly"]:
             tag = month_tag(row["month"], start, until)
-            self.see(("month", tag, p, "children"), row["children"])
+            children = self.see(("month", tag, p, "children"), row["children"])
+            days = self.see(("mdays", tag, p), row["service_days"])
+            month_children.append(children)
+            month_days.append(days)
+            # Each child served has a service day at least; a day two at most (two settings).
+            self.bound([children], [days])
+            self.bound([days], [children] * (2 * ((tag[1] - tag[0]).days + 1)))
+            self.bound([children], [rec["total"]])
             months.append(self.see(("month", tag, p, "findings"), row["findings"]))
         self.relate(months, kinds)
+        self.bound([rec["total"]], month_children)
+        # Service days by setting: those of the period and of each provider.
+        v = f["services"]
+        length = (until - start).days + 1
+
+        def setting_days(q, home_days, centre_days):
+            home = self.see(("pdays", P, q, "home"), home_days)
+            centre = self.see(("pdays", P, q, "centre"), centre_days)
+            for setting, days in (("home", home), ("centre", centre)):
+                served = [("rec", P, q, setting), ("rec", P, q, "both")]
+                self.bound(served, [days])
+                self.bound([days], served * length)
+            return home, centre
+
+        self.relate(month_days, setting_days(p, v["home_days"], v["centre_days"]))
+        for row in v["by_provider"]:
+            setting_days(self.ids[row["provider"]], row["home_days"], row["centre_days"])
 
     def across(self, truth=None):
         """The city against the providers, and a period against the half-years it is made of."""
@@ -280,10 +310,12 @@ def audit(seen, truth):
     def rng(k):
         return bounds[k] if k in state else (value.get(k, 0), value.get(k, 0))
 
+    inequalities = [(a, b) for a, b in seen.at_most if any(k in state for k in a + b)]
     for _round in range(30):
         changed = False
-        for left, right in relations:
-            slack = sum(true(k) for k in left) - sum(true(k) for k in right)
+        for left, right in relations + inequalities:
+            equation = (left, right) not in seen.at_most
+            slack = sum(true(k) for k in left) - sum(true(k) for k in right) if equation else 0
             for side, other, sign in ((left, right, 1), (right, left, -1)):
                 for i, k in enumerate(side):
                     if k not in state:
@@ -298,6 +330,8 @@ def audit(seen, truth):
                         + sum(rng(o)[1] for o in other)
                         - sum(rng(s)[0] for j, s in enumerate(side) if j != i)
                     )
+                    if not equation:  # sum(left) ≤ sum(right): a ceiling left, a floor right
+                        lo, hi = (-INF, hi) if sign == 1 else (lo, INF)
                     old = bounds[k]
                     new = (max(old[0], lo), min(old[1], hi))
                     if new != old:

@@ -297,9 +297,12 @@ def test_small_cells_are_suppressed(half_year):
     assert (a["total"], a["home"], a["centre"], a["both"]) == ("< 5", "< 5", 0, "< 5")
     assert {row["children"] for row in figures["control"]["withheld"]} == {"< 5"}
     assert by(figures["control"]["findings"], "kind", "Registry: in hospital")["total"] == "< 5"
-    # Money and service days are not counts of children: never suppressed.
+    # The city's money is published; service days bound the children they serve (each has
+    # one at least, and a day of one setting at most a day): beside fewer than 5 children
+    # they are hidden.
     assert figures["budget"]["paid"] == 36988
-    assert figures["services"]["home_days"] == 5
+    assert figures["services"]["home_days"] == "×"
+    assert figures["services"]["days"] == "×"
 
 
 def test_no_hidden_count_can_be_worked_out_from_a_published_total(half_year):

@@ -415,6 +415,7 @@ def test_a_pdf_updated_incrementally_and_files_ending_in_padding_are_accepted():
     for name, content in [
         ("signed.pdf", updated),
         ("a.pdf", PDF_BYTES + b"\r\n\x00\x00"),
+        ("d.pdf", PDF_BYTES + b"\x0c\x1a"),  # a form feed (PDF white space), DOS's end mark
         ("b.png", PNG + b"\n"),
         ("c.jpg", JPEG + b"ftypmp42" + bytes(range(256)) * 4),
     ]:
@@ -427,3 +428,10 @@ def test_the_trailing_refusal_is_translated():
             with pytest.raises(ValidationError) as refused:
                 validate_document_file(SimpleUploadedFile("a.pdf", PDF_BYTES + HTML))
             assert words in " ".join(refused.value.messages)
+
+
+def test_a_picture_with_something_after_it_is_asked_to_be_saved_again_as_a_picture():
+    with pytest.raises(ValidationError) as refused:
+        validate_document_file(SimpleUploadedFile("a.png", PNG + HTML))
+    message = " ".join(refused.value.messages)
+    assert "PNG picture" in message and "PDF" not in message
