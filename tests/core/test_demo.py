@@ -368,4 +368,15 @@ def test_demo_registries_withhold_days_that_bills_findings_and_reports_show(demo
     assert Finding.objects.filter(kind__in=["hospital", "not_resident"]).exists()
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     control = compute(PILOT_START, yesterday)["control"]
-    assert control["withheld_amount"] > 0 and control["withheld_days"] >= 3
+    # The days and tenge withheld follow the children withheld: each reason's row shows them
+    # where its children are shown, and the totals only when no row is hidden.
+    rows = control["withheld"]
+    assert len(rows) >= 3  # the hospital, sanatorium and correction stays withheld
+    for row in rows:
+        hidden = row["children"] in ("< 5", "×")
+        assert (row["service_days"] == "×") == hidden and (row["amount"] == "×") == hidden
+        assert hidden or (row["amount"] > 0 and row["service_days"] >= row["children"])
+    if any(row["amount"] == "×" for row in rows):
+        assert control["withheld_amount"] == control["withheld_days"] == "×"
+    else:
+        assert control["withheld_amount"] > 0 and control["withheld_days"] >= 3
