@@ -467,12 +467,12 @@ class System:
 
     def same_months(self) -> None:
         """A month counted from two first days (the pilot began on 5 June, its half-year on
-        1 January) counts nearly the same children: the check credits the reader with the
-        difference."""
+        1 January) counts nearly the same children and service days: the check credits the
+        reader with the difference."""
         variants: dict[tuple[Any, ...], list[Hashable]] = defaultdict(list)
         for key in self.values:
             assert isinstance(key, tuple)
-            if key[0] in ("children", "findings"):
+            if key[0] in ("children", "findings", "days"):
                 first, last = key[1].split(":")
                 # The same count (provider, kind, status…), its period's first day aside.
                 variants[(key[0], first[:7], last, *key[2:])].append(key)

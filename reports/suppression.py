@@ -215,11 +215,18 @@ class _Protection:
 
     def _shown_to_be_zero(self, i: int) -> bool:
         """A zero that published cells bound to zero (children of a month with no service
-        day): hiding it would hide nothing."""
+        day, a part of a total of 0): hiding it would hide nothing."""
         if self.values[i]:
             return False
         for r in self.containing[i]:
             row = self.rows[r]
+            # A part of a total published as 0 (counts are never negative).
+            if (
+                not row.le
+                and i not in row.totals
+                and any(not self.hidden[t] and not self.values[t] for t in row.totals)
+            ):
+                return True
             if row.le and row.coef[i] > 0:
                 ceiling = [j for j, c in row.coef.items() if c < 0]
                 if not any(self.hidden[j] for j in ceiling) and not any(

@@ -206,6 +206,8 @@ class Seen:
         for key in self.cells:
             if key[0] == "month":
                 months[(key[1][0].replace(day=1), key[1][1], key[2], key[3])].append(key)
+            if key[0] == "mdays":  # the month's service days, counted from either first day
+                months[(key[1][0].replace(day=1), key[1][1], key[2], "days")].append(key)
         for keys in months.values():
             for a, b in itertools.pairwise(keys):
                 self.relate([a], [b])
@@ -587,3 +589,17 @@ def test_small_tables_cannot_be_worked_out_by_enumeration(seed):
         assert cell == values[k] or suppression.is_suppressed(cell)
         assert suppression.is_suppressed(cell) or not 0 < values[k] < 5
     assert every_small_count_has_two_values(values, out, relations, cap=max(values.values()) + 2)
+
+
+def test_a_zero_that_published_cells_show_to_be_zero_is_not_hidden():
+    """The city's 5 (two children counted by both providers) is one provider's "< 5" and
+    another's 0; that 0 is a part of a total published as 0 (as "18+" of a provider with no
+    such child), so hiding it would hide nothing: the city's figure is hidden instead."""
+    values = {"city": 5, "p1": 3, "p2": 0, "p2 18+": 0, "p2 others": 0}
+    relations = [
+        suppression.Relation(("city",), ("p1", "p2")),
+        suppression.Relation(("p2 18+",), ("p2", "p2 others")),
+    ]
+    out = suppression.protect_system(values, relations)
+    assert out["p1"] == LT5 and out["city"] == X
+    assert out["p2"] == out["p2 18+"] == out["p2 others"] == 0
