@@ -298,4 +298,25 @@ def report_xlsx(version: ReportVersion, figures: dict[str, Any]) -> bytes:
     )
     if report.kind == ReportKind.PILOT:
         sheet(_("Proposals"), [_("Proposals for legislation (Alg. §28)")], [[report.proposals]])
+    # What the markers mean, as the PDF says under its title and its staff tables.
+    sheet(
+        _("Notes"),
+        [_("Notes")],
+        [
+            [
+                _(
+                    "Counts of fewer than 5 children are shown as “< 5”; “×” is a hidden count "
+                    "of any size (0 and counts under 5 included), hidden so that no count under "
+                    "5 can be worked out. No personal data is contained in this report."
+                )
+            ],
+            [
+                _(
+                    "“×”: the care worker's norm of a provider with fewer than 5 children, and "
+                    "the totals it enters, are not shown, since they would tell the children's "
+                    "diagnoses."
+                )
+            ],
+        ],
+    )
     return book.save()

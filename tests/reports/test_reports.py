@@ -115,6 +115,10 @@ def test_the_xlsx_holds_the_same_totals(half_year, django_capture_on_commit_call
     assert hashlib.sha256(content).hexdigest() == version.xlsx_sha256
     book = load_workbook(io.BytesIO(content))
     assert book.sheetnames[:4] == ["Recipients", "Key staff", "Budget", "Kinds of service"]
+    # The last sheet says what "< 5" and "×" mean (a reader of the file alone needs it).
+    notes = [row[0] for row in book["Notes"].iter_rows(values_only=True) if row and row[0]]
+    assert book.sheetnames[-1] == "Notes"
+    assert any("“×” is a hidden count of any size" in str(line) for line in notes)
     budget = [
         row for row in book["Budget"].iter_rows(values_only=True) if row and row[0] == "Total"
     ]
