@@ -472,7 +472,7 @@ class Computation:
                 self._days(provider_id, "home"),
                 self._days(provider_id, "centre"),
             )
-            hidden = is_suppressed(home_cell) or is_suppressed(centre_cell)
+            hidden = self._days_hidden(provider_id)
             by_provider.append(
                 {
                     "provider": name,
@@ -490,11 +490,7 @@ class Computation:
         return {
             "home_days": home_all,
             "centre_days": centre_all,
-            "days": (
-                HIDDEN
-                if is_suppressed(home_all) or is_suppressed(centre_all)
-                else int(home_all) + int(centre_all)
-            ),
+            "days": HIDDEN if self._days_hidden(me) else int(home_all) + int(centre_all),
             "kinds": [label for _code, label in kinds],
             "by_provider": by_provider,
             "catalogue": [
