@@ -9,14 +9,13 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from budget import services
 from budget.models import BaseComponent, BudgetYear, ExpenseCode, Payment, PlanMonth
 from budget.services import kzt, year_figures
-from core.admin import service_action
+from core.admin import ReadOnlyAdminMixin, service_action
 from tariffs import admin as tariff_admin
 from tariffs.models import Invoice
 
@@ -116,7 +115,7 @@ class BudgetYearAdmin(admin.ModelAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Payments are recorded on invoices (Invoices → Record the payment)."""
 
     list_display = (
@@ -130,15 +129,6 @@ class PaymentAdmin(admin.ModelAdmin):
     list_filter = ("expense_code", "paid_on")
     list_select_related = ("invoice__provider", "expense_code", "recorded_by")
     date_hierarchy = "paid_on"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(BaseComponent)

@@ -66,6 +66,20 @@ class PortalUserAdmin(UserAdmin):
     autocomplete_fields = ("provider",)
 
 
+class ReadOnlyAdminMixin:
+    """A record the admin shows and never writes: made by a service or a job (payments,
+    registry imports, visits, the dashboard's published figures)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class AccessLoggedAdminMixin:
     """Records every opening of a record's change page in the audit trail."""
 

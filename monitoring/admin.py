@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import AccessLoggedAdminMixin, ExchangeMixin
+from core.admin import AccessLoggedAdminMixin, ExchangeMixin, ReadOnlyAdminMixin
 from core.audit import record_access_many
 from monitoring.models import (
     EducationCorrection,
@@ -135,7 +135,7 @@ class EducationCorrectionAdmin(RegistryRowAdmin):
 
 
 @admin.register(RegistryImport)
-class RegistryImportAdmin(admin.ModelAdmin):
+class RegistryImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The registry files loaded: which, when, by whom, and what they changed. Read-only."""
 
     list_display = (
@@ -174,12 +174,3 @@ class RegistryImportAdmin(admin.ModelAdmin):
         return format_html(
             '<a href="{}?registry_import__id__exact={}">{}</a>', url, obj.pk, _("show the rows")
         )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

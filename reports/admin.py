@@ -18,10 +18,11 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import service_action
+from core.admin import ReadOnlyAdminMixin, service_action
 from reports import services
 from reports.models import (
     Channel,
+    Release,
     Report,
     ReportKind,
     ReportReminder,
@@ -327,6 +328,25 @@ class ReportReminderAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Release)
+class ReleaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The dashboard's figures of each month, as written: read only (they are the record of
+    what the analysts have been shown)."""
+
+    list_display = ("as_of", "created_at", "shown", "hidden")
+    fields = ("as_of", "created_at", "shown", "hidden")
+    readonly_fields = fields
+    date_hierarchy = "as_of"
+
+    @admin.display(description=_("figures shown"))
+    def shown(self, obj: Release) -> int:
+        return sum(1 for _key, cell in obj.cells if isinstance(cell, int))
+
+    @admin.display(description=_("figures hidden (“< 5”, “×”)"))
+    def hidden(self, obj: Release) -> int:
+        return sum(1 for _key, cell in obj.cells if isinstance(cell, str))
 
 
 class InvitationForm(forms.Form):

@@ -45,7 +45,7 @@ from reconciliation.checks import Period, child_weeks
 from reconciliation.models import FindingKind, FindingStatus
 from reports import published
 from reports.models import SurveyResponse
-from reports.periods import dashboard_periods, half_year_bounds, half_years
+from reports.periods import half_year_bounds, half_years
 from reports.published import AGE_GROUPS, Published, age_group
 from reports.suppression import HIDDEN, SUPPRESSED, THRESHOLD, is_suppressed
 from services.models import CatalogueService, Visit, VisitStatus
@@ -65,6 +65,9 @@ CONTROL_REASONS = {
     "EDUCATION_CORRECTION": gettext_lazy("КППК / ПМПК correction (education registry)"),
     "REJECTED_ON_REVIEW": gettext_lazy("Rejected on review of a finding"),
 }
+
+
+Bill = tuple[int, datetime.date]  # an approved invoice: (provider, month)
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ class Computation:
         self.scope = scope
         self.period = (scope.start, scope.until)
         # The counts of children, as decided once for every view seen with this one.
-        self.published = decision or published.decide(seen_together(self.period))
+        self.published = decision or published.decision_for(self.period, timezone.localdate())
         providers = Provider.objects.order_by("name")
         if scope.provider_id is not None:
             providers = providers.filter(pk=scope.provider_id)
@@ -302,10 +305,17 @@ class Computation:
                 budget_year__year__in=years
             ).values_list("budget_year__year", "month", "obligations_kzt", "payments_kzt")
         }
+        # Every approved invoice of the pilot, whoever's: (provider, month) → its payments.
+        self._bills: dict[Bill, set[int]] = defaultdict(set)
+        for provider_id, month, payment in Invoice.objects.filter(status__in=FROZEN).values_list(
+            "provider_id", "month", "payments__pk"
+        ):
+            self._bills[(provider_id, month)].update([payment] if payment else [])
         approved_invoices = self.invoices().filter(status__in=FROZEN)
         approved: dict[datetime.date, int] = defaultdict(int)
         approved_by_provider: dict[int, int] = defaultdict(int)
         days_by_provider: dict[int, int] = defaultdict(int)
+        invoices_by_provider: dict[int, set[Bill]] = defaultdict(set)
         for (
             provider_id,
             month,
@@ -327,6 +337,7 @@ class Computation:
             approved[month] += total
             approved_by_provider[provider_id] += total
             days_by_provider[provider_id] += home + centre
+            invoices_by_provider[provider_id].add((provider_id, month))
         payments = self._by_provider(
             Payment.objects.filter(paid_on__range=(self.scope.start, self.scope.until)),
             "invoice__provider_id",
@@ -334,12 +345,23 @@ class Computation:
         paid: dict[datetime.date, int] = defaultdict(int)
         paid_by_provider: dict[int, int] = defaultdict(int)
         paid_by_code: dict[int, int] = defaultdict(int)
-        for provider_id, code_id, paid_on, amount in payments.values_list(
-            "invoice__provider_id", "expense_code_id", "paid_on", "amount_kzt"
+        # The invoices each sum of payments is made of, and every month's payments of each.
+        paid_bills: dict[Any, set[tuple[Bill, int]]] = defaultdict(set)
+        for pk, provider_id, code_id, paid_on, amount, month in payments.values_list(
+            "pk",
+            "invoice__provider_id",
+            "expense_code_id",
+            "paid_on",
+            "amount_kzt",
+            "invoice__month",
         ):
             paid[paid_on.replace(day=1)] += amount
             paid_by_provider[provider_id] += amount
             paid_by_code[code_id] += amount
+            paid_bill = ((provider_id, month), pk)
+            for part in (paid_on.replace(day=1), ("provider", provider_id), ("code", code_id)):
+                paid_bills[part].add(paid_bill)
+            paid_bills["all"].add(paid_bill)
         codes = {
             code.pk: code
             for code in ExpenseCode.objects.filter(pk__in=list(paid_by_code)).order_by("code")
@@ -349,13 +371,14 @@ class Computation:
                 "provider_id", "monthly_kzt"
             )
         )
+        me = self.scope.provider_id
         by_month = [
             {
                 "month": f"{month:%Y-%m}",
                 "plan_obligations": plan.get((month.year, month.month), (0, 0))[0],
                 "plan_payments": plan.get((month.year, month.month), (0, 0))[1],
-                "approved": approved[month],
-                "paid": paid[month],
+                "approved": self._money(approved[month], self._month_bills(me, month)),
+                "paid": self._paid(paid[month], paid_bills[month]),
             }
             for month in months
         ]
@@ -363,20 +386,22 @@ class Computation:
             {
                 "provider": name,
                 "base_monthly": bases.get(provider_id, 0),
-                # Days billed and money follow the provider's service days: hidden with them.
-                **(
-                    dict.fromkeys(("service_days", "approved", "paid"), HIDDEN)
-                    if self._days_hidden(provider_id)
-                    else {
-                        "service_days": days_by_provider[provider_id],
-                        "approved": approved_by_provider[provider_id],
-                        "paid": paid_by_provider[provider_id],
-                    }
+                # Days billed and money tell each other (tenge are tariffs times days).
+                "service_days": self._money(
+                    days_by_provider[provider_id], invoices_by_provider[provider_id]
+                ),
+                "approved": self._money(
+                    approved_by_provider[provider_id], invoices_by_provider[provider_id]
+                ),
+                "paid": self._paid(
+                    paid_by_provider[provider_id], paid_bills[("provider", provider_id)]
                 ),
             }
             for provider_id, name in self.providers.items()
             if approved_by_provider[provider_id] or paid_by_provider[provider_id]
         ]
+        every_bill = {bill for bills in invoices_by_provider.values() for bill in bills}
+        self._approved_total = self._money(sum(approved.values()), every_bill)
         city = self.scope.provider_id is None
         if not city:  # the city's plan and allocation are not a provider's
             for row in by_month:
@@ -387,20 +412,68 @@ class Computation:
             "plan_obligations": (
                 sum(row["plan_obligations"] or 0 for row in by_month) if city else None
             ),
-            "approved": sum(approved.values()),
-            "paid": sum(paid.values()),
+            "approved": self._approved_total,
+            "paid": self._paid(sum(paid.values()), paid_bills["all"]),
             "by_month": by_month,
             "by_code": [
                 {
                     "code": code.code,
                     "name": code.name,
                     "names": names(code),
-                    "paid": paid_by_code[pk],
+                    "paid": self._paid(paid_by_code[pk], paid_bills[("code", pk)]),
                 }
                 for pk, code in codes.items()
             ],
             "by_provider": by_provider,
         }
+
+    # -- money, shown as the billed days it tells ------------------------------------------
+    def _bill_shown(self, provider: int | None, month: datetime.date) -> bool:
+        """Whether the days an invoice of a month bills (of a provider; None: all the city's
+        invoices of the month) are published: its tenge tell them."""
+        for setting in ("home", "centre"):
+            key = published.billed_key(month, provider, setting)
+            if key not in self.published.cells or is_suppressed(self.published.cells[key]):
+                return False
+        return True
+
+    def _month_bills(self, provider: int | None, month: datetime.date) -> set[Bill]:
+        """The invoices of a month: the provider's, or every provider's for the city."""
+        return {
+            bill
+            for bill in self._bills
+            if bill[1] == month and (provider is None or bill[0] == provider)
+        }
+
+    def _money(self, amount: int, bills: set[Bill]) -> Any:
+        """A sum of approved invoices, shown when the days it bills are: each invoice's, or
+        where only the city's days of a month are published, all of that month's invoices
+        together."""
+        return amount if self._bills_shown(bills) else HIDDEN
+
+    def _bills_shown(self, bills: set[Bill]) -> bool:
+        months: dict[datetime.date, set[Bill]] = defaultdict(set)
+        for bill in bills:
+            if not self._bill_shown(*bill):
+                months[bill[1]].add(bill)
+        return all(
+            self._bill_shown(None, month) and hidden == self._hidden_bills(month)
+            for month, hidden in months.items()
+        )
+
+    def _hidden_bills(self, month: datetime.date) -> set[Bill]:
+        return {bill for bill in self._bills if bill[1] == month and not self._bill_shown(*bill)}
+
+    def _paid(self, amount: int, payments: set[tuple[Bill, int]]) -> Any:
+        """A sum of payments, shown as the invoices they pay are; an invoice whose days are
+        hidden counts only where the sum holds every payment of it (part of it is not it)."""
+        bills = {bill for bill, _pk in payments}
+        for bill in bills:
+            if not self._bill_shown(*bill) and self._bills.get(bill, set()) != {
+                pk for b, pk in payments if b == bill
+            }:
+                return HIDDEN
+        return amount if self._bills_shown(bills) else HIDDEN
 
     # -- 4. kinds of service --------------------------------------------------------------
     def service_days(self) -> dict[tuple[int, str, datetime.date], int]:
@@ -499,7 +572,8 @@ class Computation:
                     "name": service.name,
                     "names": names(service),
                     "kind": str(service.get_kind_display()),
-                    "given": city[code],
+                    # Visits with a service follow the days of the view: hidden with them.
+                    "given": HIDDEN if self._days_hidden(me) else city[code],
                 }
                 for code, service in catalogue.items()
                 if city[code]
@@ -608,7 +682,9 @@ class Computation:
             .annotate(n=Count("pk"))
             .values_list("status", "n")
         )
-        done, missed = statuses.get("done", 0), statuses.get("missed", 0)
+        # Done visits are service days (but for duplicates): shown as the decision does.
+        done: Any = self.published.cell(published.visits_key(self.period, me))
+        missed = statuses.get("missed", 0)
         planned_past = statuses.get("planned", 0)
         weeks = weeks_meeting = 0
         monthly_weeks: dict[datetime.date, list[int]] = defaultdict(lambda: [0, 0])
@@ -628,10 +704,21 @@ class Computation:
         satisfaction = self.satisfaction()
 
         lines = InvoiceLine.objects.filter(invoice__in=self.invoices().filter(status__in=FROZEN))
-        child_months = lines.values("child_id", "invoice__month").distinct().count()
         per_capita = lines.aggregate(amount=Sum("amount_kzt"), units=Sum("units"))
-        per_capita_amount = per_capita["amount"] or 0
-        units = per_capita["units"] or 0
+        # Tenge and days billed tell each other, and the children billed are at most those
+        # served: shown as the decision publishes the billed days and children.
+        billed_children = [
+            self.published.cell(published.billed_key(month, me, "children"))
+            for month in scope.months
+        ]
+        child_months: Any = (
+            HIDDEN
+            if any(map(is_suppressed, billed_children))
+            else sum(int(cell) for cell in billed_children)
+        )
+        money_shown = not is_suppressed(budget["approved"])
+        per_capita_amount = (per_capita["amount"] or 0) if money_shown else HIDDEN
+        units = (per_capita["units"] or 0) if money_shown else HIDDEN
         return {
             "accessibility": {
                 "applications": access("applications"),
@@ -660,7 +747,9 @@ class Computation:
                 "missed": missed,
                 "cancelled": statuses.get("cancelled", 0),
                 "not_logged": planned_past,
-                "done_share": _pct(done, done + missed + planned_past),
+                "done_share": (
+                    HIDDEN if is_suppressed(done) else _pct(done, done + missed + planned_past)
+                ),
                 "child_weeks": weeks,
                 "weeks_meeting": weeks_meeting,
                 "weeks_share": _pct(weeks_meeting, weeks) if weeks >= 5 else None,
@@ -672,11 +761,25 @@ class Computation:
                 "child_months": child_months,
                 "per_capita_amount": per_capita_amount,
                 "service_days": units,
-                "cost_per_child_month": _money_ratio(budget["approved"], child_months),
-                "cost_per_service_day": _money_ratio(per_capita_amount, units),
-                "execution": _pct(budget["paid"], budget["plan_payments"]),
+                "cost_per_child_month": (
+                    HIDDEN
+                    if is_suppressed(child_months) or not money_shown
+                    else _money_ratio(int(budget["approved"]), int(child_months))
+                ),
+                "cost_per_service_day": (
+                    _money_ratio(int(per_capita_amount), int(units)) if money_shown else HIDDEN
+                ),
+                "execution": (
+                    HIDDEN
+                    if is_suppressed(budget["paid"])
+                    else _pct(budget["paid"], budget["plan_payments"])
+                ),
                 "execution_of_allocation": (
-                    _pct(budget["paid"], budget["allocated"]) if budget["allocated"] else None
+                    HIDDEN
+                    if is_suppressed(budget["paid"]) and budget["allocated"]
+                    else _pct(budget["paid"], budget["allocated"])
+                    if budget["allocated"]
+                    else None
                 ),
             },
         }
@@ -747,17 +850,14 @@ class Computation:
         for month in self.scope.months:
             weeks, meeting = self._monthly_weeks.get(month, [0, 0])
             days = self.published.cell(published.days_key(tags[month], me))
-            # A provider's money of a month follows its service days (the tariff times the
-            # days billed): hidden with them. The city's plan is no provider's.
-            hidden = me is not None and is_suppressed(days)
             out.append(
                 {
                     "month": f"{month:%Y-%m}",
                     "children": cell("children", month),
                     "service_days": days,
                     "plan_payments": money[f"{month:%Y-%m}"]["plan_payments"],
-                    "approved": HIDDEN if hidden else money[f"{month:%Y-%m}"]["approved"],
-                    "paid": HIDDEN if hidden else money[f"{month:%Y-%m}"]["paid"],
+                    "approved": money[f"{month:%Y-%m}"]["approved"],
+                    "paid": money[f"{month:%Y-%m}"]["paid"],
                     "weeks_share": _pct(meeting, weeks) if weeks >= 5 else None,
                     "findings": cell("findings", month),
                 }
@@ -783,16 +883,6 @@ class Computation:
         step(70, _("Evaluation of the pilot"))
         evaluation = self.evaluation(staff, budget)
         monthly = self.monthly(budget)
-        if self.scope.provider_id is not None and (
-            self._days_hidden(self.scope.provider_id)
-            or any(is_suppressed(row["approved"]) for row in monthly)
-        ):
-            # A provider's money of the period, less its months shown, would give the
-            # hidden month's (and so its service days).
-            for name in ("approved", "paid"):
-                budget[name] = HIDDEN
-            for row in budget["by_month"]:
-                row["approved"] = row["paid"] = HIDDEN
         return {
             "period": {
                 "start": self.scope.start.isoformat(),
@@ -822,23 +912,10 @@ def compute(
     decision: Published | None = None,
 ) -> dict[str, Any]:
     """The figures of [start, end], counting data up to `until` (default: the end); the counts
-    of children as `decision` publishes them (default: decided afresh, `seen_together`)."""
+    of children as `decision` publishes them (default: as the month's release publishes
+    them, published.decision_for)."""
     until = min(until or end, end)
     return Computation(Scope(start, end, until, provider_id), decision).run(progress)
-
-
-def seen_together(
-    period: tuple[datetime.date, datetime.date],
-) -> list[tuple[datetime.date, datetime.date]]:
-    """The periods an analyst sees with `period`: every period the dashboard offers today
-    (as it counts them: up to yesterday), and `period` itself (a report's)."""
-    yesterday = timezone.localdate() - datetime.timedelta(days=1)
-    periods = {period}
-    for _code, _label, start, end in dashboard_periods(timezone.localdate()):
-        until = min(end, yesterday)
-        if until >= start:
-            periods.add((start, until))
-    return sorted(periods)
 
 
 def names(row: Any) -> dict[str, str]:

@@ -337,3 +337,23 @@ auditlog.register(Report)
 auditlog.register(ReportVersion, exclude_fields=["figures", "percent", "step", "updated_at"])
 auditlog.register(SurveyInvitation, exclude_fields=["token"])
 auditlog.register(SurveyResponse)
+
+
+class Release(models.Model):
+    """The small-cell decision published to the analysts' dashboard at the end of a month:
+    every cell of every period the dashboard has offered since the pilot began, as shown
+    then. Kept so that a later month's decision keeps every cell an analyst has already seen
+    (reports.published.release); never changed once written."""
+
+    as_of = models.DateField(_("data up to"), unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    values = models.JSONField(_("counts"), default=list)
+    cells = models.JSONField(_("cells as published"), default=list)
+
+    class Meta:
+        ordering = ["as_of"]
+        verbose_name = _("published figures")
+        verbose_name_plural = _("published figures")
+
+    def __str__(self) -> str:
+        return f"{self.as_of:%d.%m.%Y}"

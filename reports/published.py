@@ -21,6 +21,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Min, Q
 from django.db.models.functions import TruncMonth
 
@@ -28,9 +29,11 @@ from core.periods import month_end, month_start, months_between
 from providers.models import Provider as ProviderModel
 from recipients.models import District, Enrollment, EnrollmentStatus, ServiceApplication, Sex
 from reconciliation.models import Finding, FindingKind, FindingStatus
+from reports.models import Release
+from reports.periods import PILOT_START, data_as_of, release_periods, releases
 from reports.suppression import Cell, Relation, protect_system
 from services.models import Visit, VisitStatus
-from tariffs.models import FROZEN, InvoiceExclusion
+from tariffs.models import FROZEN, Invoice, InvoiceExclusion, InvoiceLine
 
 COLUMNS = ("total", "home", "centre", "both", "girls", "boys", "new", "ended")
 SEXES = ("total", "girls", "boys")
@@ -92,6 +95,25 @@ def days_key(tag: str, provider: Provider, setting: str = "total") -> Hashable:
     return ("days", tag, provider, setting)
 
 
+def increment_key(inner: Period, outer: Period, key: Hashable) -> Hashable:
+    """What a period counts beyond a period inside it (the children first served after the
+    first half-year, the enrolments started in November): never published, but the
+    difference of two published cells, so protected as they are."""
+    return ("increment", period_tag(inner), period_tag(outer), key)
+
+
+def billed_key(month: datetime.date, provider: Provider, setting: str) -> Hashable:
+    """The service days an approved invoice of a month bills at home or at a centre
+    ("children": the children it bills). Tenge are the tariffs times these days (and the
+    provider's published base component), so a month's money is shown when these are."""
+    return ("billed", f"{month:%Y-%m}", provider, setting)
+
+
+def visits_key(period: Period, provider: Provider) -> Hashable:
+    """Done visits of a period: a service day each, but for the duplicates."""
+    return ("visits", period_tag(period), provider)
+
+
 def findings_key(period: Period, provider: Provider, kind: str, status: str) -> Hashable:
     return ("findings", period_tag(period), provider, kind, status)
 
@@ -126,6 +148,20 @@ class Published:
 class System:
     """The cells and relations of the periods seen together."""
 
+    # The counts of a period that only grow with it (a child or an enrolment counted in a
+    # period inside it is counted in it too), by their path after the provider. Not the
+    # kinds of service (a child at home may be served at a centre later) nor the ages (a
+    # child's age is counted at the first service of the period).
+    GROWING = (
+        *(("recipients", (column,)) for column in ("total", "girls", "boys", "new", "ended")),
+        *(
+            ("recipients", ("district", district, sex))
+            for district in District.values
+            for sex in SEXES
+        ),
+        *(("access", (name,)) for name in ACCESS),
+    )
+
     def __init__(self, providers: Sequence[int]) -> None:
         self.providers = list(providers)
         self.districts = [d.value for d in District]
@@ -133,6 +169,8 @@ class System:
         self.statuses = [s.value for s in FindingStatus]
         self.values: dict[Hashable, int] = {}
         self.relations: list[Relation] = []
+        # Cells no view shows (what one period counts beyond another).
+        self.unpublished: set[Hashable] = set()
 
     def _all(self) -> list[Provider]:
         return [None, *self.providers]
@@ -151,6 +189,7 @@ class System:
         self._recipients(period)
         self._months(period)
         self._days(period)
+        self._billed(period)
         self._findings(period)
         self._withheld(period)
         self._access(period)
@@ -335,6 +374,63 @@ class System:
         for setting in ("home", "centre"):
             self._city_is_the_providers(lambda p, w=whole, st=setting: days_key(w, p, st))
 
+    def _billed(self, period: Period) -> None:
+        """The approved invoices of the period's months: their service days and children
+        billed, which the money shown tells exactly, at most the days and children served;
+        and the done visits, which are the service days and the duplicates."""
+        start, until = period
+        counts: Counter[Hashable] = Counter()
+        for pid, month, home, centre in Invoice.objects.filter(
+            status__in=FROZEN, month__range=(month_start(start), until)
+        ).values_list("provider_id", "month", "home_units", "centre_units"):
+            for who in (pid, None):
+                counts[billed_key(month, who, "home")] += home
+                counts[billed_key(month, who, "centre")] += centre
+        lines = InvoiceLine.objects.filter(
+            invoice__status__in=FROZEN, invoice__month__range=(month_start(start), until)
+        )
+        for pid, month, number in (
+            lines.values("invoice__provider_id", "invoice__month")
+            .annotate(n=Count("child", distinct=True))
+            .values_list("invoice__provider_id", "invoice__month", "n")
+        ):
+            counts[billed_key(month, pid, "children")] = number
+        for month, number in (
+            lines.values("invoice__month")
+            .annotate(n=Count("child", distinct=True))
+            .values_list("invoice__month", "n")
+        ):
+            counts[billed_key(month, None, "children")] = number
+        done = Visit.objects.filter(status=VisitStatus.DONE, date__range=(start, until))
+        for pid, number in (
+            done.values("provider_id").annotate(n=Count("pk")).values_list("provider_id", "n")
+        ):
+            counts[visits_key(period, pid)] = number
+        counts[visits_key(period, None)] = done.count()
+        whole = period_tag(period)
+        for provider in self._all():
+            self.values[visits_key(period, provider)] = counts[visits_key(period, provider)]
+            self.relate(
+                [visits_key(period, provider)],
+                [days_key(whole, provider, "home"), days_key(whole, provider, "centre")],
+            )
+            for first, tag in months(period):
+                billed = [billed_key(first, provider, s) for s in ("home", "centre", "children")]
+                home_billed, centre_billed, children = billed
+                for cell in billed:
+                    self.values[cell] = counts[cell]
+                last = min(until, month_end(first))
+                span = 2 * ((last - max(start, first)).days + 1)
+                both = [home_billed, centre_billed]
+                self.relate(both, [days_key(tag, provider)], at_most=True)
+                self.relate([children], [month_key("children", tag, provider)], at_most=True)
+                self.relate([children], both, at_most=True)
+                self.relate(both, [children] * span, at_most=True)
+        self._city_is_the_providers(lambda p: visits_key(period, p))
+        for first, _tag in months(period):
+            for setting in ("home", "centre", "children"):
+                self._city_is_the_providers(lambda p, m=first, s=setting: billed_key(m, p, s))
+
     def _findings(self, period: Period) -> None:
         counts: Counter[tuple[Provider, str, str]] = Counter()
         for row in (
@@ -465,6 +561,44 @@ class System:
             for parts in _chains(whole, periods):
                 self._sum_over_time(whole, parts)
 
+    def nested(self, periods: Sequence[Period]) -> None:
+        """A period inside another (a half-year in the pilot, the pilot as counted at the end
+        of October in the pilot as counted at the end of November): what the outer one
+        counts beyond the inner one is a count of children too, worked out by subtraction.
+        Each is a cell of the system, never published, so that no such difference is under 5
+        and exact."""
+        for inner, outer in itertools.permutations(periods, 2):
+            if not _inside(inner, outer):
+                continue
+            same = _effective(inner) == _effective(outer)
+            for provider in self._all():
+                for kind, path in self.GROWING:
+                    key = (kind, period_tag(outer), provider, *path)
+                    part = (kind, period_tag(inner), provider, *path)
+                    rest = self.values[key] - self.values[part]
+                    if rest < 0:
+                        continue  # counted before the pilot: the reader cannot relate them
+                    if same:
+                        if inner < outer:
+                            self.relate([key], [part])
+                        continue
+                    extra = increment_key(inner, outer, (provider, *path, kind))
+                    self.values[extra] = rest
+                    self.unpublished.add(extra)
+                    self.relate([key], [part, extra])
+            if same:
+                continue
+            for provider in self._all():
+                for setting in ("home", "centre"):
+                    days = days_key(period_tag(outer), provider, setting)
+                    days_inside = days_key(period_tag(inner), provider, setting)
+                    extra = increment_key(inner, outer, (provider, setting, "days"))
+                    rest = self.values[days] - self.values[days_inside]
+                    if rest >= 0:
+                        self.values[extra] = rest
+                        self.unpublished.add(extra)
+                        self.relate([days], [days_inside, extra])
+
     def same_months(self) -> None:
         """A month counted from two first days (the pilot began on 5 June, its half-year on
         1 January) counts nearly the same children and service days: the check credits the
@@ -536,6 +670,17 @@ def _chains(whole: Period, periods: Sequence[Period]) -> list[list[Period]]:
     return out
 
 
+def _effective(period: Period) -> Period:
+    """The days of a period the pilot's data can fall in (a first half-year began before
+    the pilot)."""
+    return max(period[0], PILOT_START), period[1]
+
+
+def _inside(inner: Period, outer: Period) -> bool:
+    a, b = _effective(inner), _effective(outer)
+    return inner != outer and b[0] <= a[0] and a[1] <= b[1]
+
+
 def _and_city(provider: Provider) -> tuple[Provider, ...]:
     """Where a row of a provider counts: its own and the city's (a finding of no provider
     only the city's)."""
@@ -546,9 +691,9 @@ def _day(value: Any) -> datetime.date:
     return value.date() if isinstance(value, datetime.datetime) else value
 
 
-def decide(periods: Iterable[Period]) -> Published:
+def decide(periods: Iterable[Period], fixed: Published | None = None) -> Published:
     """One suppression decision over every count of children of `periods`, for the city
-    and every provider."""
+    and every provider; the cells `fixed` published already kept as they were shown."""
 
     periods = sorted(set(periods))
     system = System(list(ProviderModel.objects.order_by("pk").values_list("pk", flat=True)))
@@ -556,7 +701,26 @@ def decide(periods: Iterable[Period]) -> Published:
         system.add(period)
     system.across(periods)
     system.same_months()
-    return Published(system.values, protect_system(system.values, system.relations, tier=_tier))
+    system.nested(periods)
+    kept: dict[Hashable, Cell] = {}
+    if fixed is not None:
+        # A cell published before stays as it was shown; one whose count has changed since
+        # (a visit logged or rejected late, an invoice approved since) is decided afresh.
+        kept = {
+            key: cell
+            for key, cell in fixed.cells.items()
+            if key in system.values and system.values[key] == fixed.values.get(key)
+        }
+    cells = protect_system(
+        system.values,
+        system.relations,
+        tier=_tier,
+        unpublished=system.unpublished,
+        fixed=kept,
+    )
+    for key in system.unpublished:
+        del cells[key]
+    return Published(system.values, cells)
 
 
 def _tier(key: Hashable) -> int:
@@ -564,3 +728,57 @@ def _tier(key: Hashable) -> int:
     the ones most read), a breakdown's before a total."""
     assert isinstance(key, tuple)
     return (key[2] is None) * 2 + (len(key) <= 4)
+
+
+# -- the month's release --------------------------------------------------------------------
+def release(as_of: datetime.date) -> Published:
+    """The decision published to the dashboard with the figures of `as_of` (a month's end).
+    Written once, the first time it is asked for (the nightly job asks on the 1st), and read
+    back after that: every period the dashboard has offered since the pilot began is in it,
+    and every cell published by the month before is kept as it was shown, so that no two
+    months' pages, saved and put side by side, give a count away."""
+    stored = Release.objects.filter(as_of=as_of).first()
+    if stored is not None:
+        return _loaded(stored)
+    earlier = releases(as_of)  # the months ended before this one's figures
+    previous = release(earlier[-1]) if earlier else None
+    decision = decide(release_periods(as_of), fixed=previous)
+    try:
+        with transaction.atomic():
+            Release.objects.create(
+                as_of=as_of,
+                values=[[_plain(key), value] for key, value in decision.values.items()],
+                cells=[[_plain(key), cell] for key, cell in decision.cells.items()],
+            )
+    except IntegrityError:  # written meanwhile by another request: the one written counts
+        return _loaded(Release.objects.get(as_of=as_of))
+    return decision
+
+
+def decision_for(period: Period, today: datetime.date) -> Published:
+    """The cells to show for `period` today: this month's release where it holds the period
+    (every dashboard view, a finished half-year's report); for another period (a report's
+    draft, counted up to yesterday) the release with that period added, every released cell
+    kept as published."""
+    as_of = data_as_of(today)
+    if as_of < PILOT_START:
+        return decide([period])
+    current = release(as_of)
+    if period in release_periods(as_of):
+        return current
+    return decide([*release_periods(as_of), period], fixed=current)
+
+
+def _plain(key: Any) -> Any:
+    return [_plain(part) for part in key] if isinstance(key, tuple) else key
+
+
+def _key(value: Any) -> Any:
+    return tuple(_key(part) for part in value) if isinstance(value, list) else value
+
+
+def _loaded(stored: Release) -> Published:
+    return Published(
+        {_key(key): value for key, value in stored.values},
+        {_key(key): cell for key, cell in stored.cells},
+    )

@@ -23,21 +23,27 @@ as well (step 5), as statistical offices' secondary suppression marks do.
 5. where hiding stops helping (two rounds of 4 found no fewer: every cell around such a count
    is hidden already — a breakdown whose every part is "< 5" adds up to a "< 5" total only in
    one way), the "< 5" cells so narrowed are shown as "×" instead, so that the reader no
-   longer knows they are at least 1; then back to 2. A count still narrowed after that (none
-   in the tests or the demo) is left in `residue`.
+   longer knows they are at least 1; then back to 2;
+6. when nothing above finds more, the equations are solved together (Gaussian elimination
+   modulo a large prime over the hidden cells, cells in few equations first): a hidden count
+   under 5 that some combination of any number of equations gives exactly has one more cell
+   beside it hidden; then back to 2. A count still worked out after that (none in the tests
+   or the demo) is left in `residue`.
 
 The cell hidden is the smallest published cell of the relation that gives a count away: a
-provider's before the city's, a part before a total, non-zero before zero. Combinations of
-three relations or more are not searched (no linear algebra over the whole system: it is too
-slow for the demo and no relation of the pages needs it; tests/reports/test_differencing.py
-solves the relations of its cases exactly). Counts that are not of people (visits, service
-days, tenge) are never suppressed. docs/decisions.md, "Small cells".
+provider's before the city's, a part before a total, non-zero before zero. Steps 2–5 are
+linear in the cells they look at and settle nearly everything; step 6 runs a few times a
+decision (about a second each over the demo's 15 000 cells). Counts that bound children (service days, days
+billed, done visits) are cells of the system too, and the tenge follow the days they bill
+(reports.published). Cells no view shows but a reader works out (what a period counts beyond
+one inside it) are hidden from the start; cells published before (an earlier month's
+dashboard) are kept as shown. docs/decisions.md, "Small cells".
 """
 
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +57,8 @@ Cell = int | str
 UNBOUNDED = 10**12
 # Bound propagation stops after this many narrowings per relation (it converges in a few).
 ROUNDS = 20
+# The equations are solved modulo this prime (exact for the counts of any table).
+PRIME = (1 << 61) - 1
 
 
 def small(count: int) -> Cell:
@@ -160,11 +168,20 @@ class _Protection:
         values: Mapping[Hashable, int],
         relations: Iterable[Relation],
         tier: Callable[[Hashable], int],
+        unpublished: Collection[Hashable] = (),
+        fixed: Mapping[Hashable, Cell] | None = None,
     ) -> None:
+        fixed = fixed or {}
         self.keys = list(values)
         index = {key: i for i, key in enumerate(self.keys)}
         self.values = [values[key] for key in self.keys]
-        self.cells: list[Cell] = [small(value) for value in self.values]
+        self.cells: list[Cell] = [
+            fixed[key] if key in fixed else HIDDEN if key in unpublished else small(value)
+            for key, value in zip(self.keys, self.values, strict=True)
+        ]
+        # Cells published already: they stay as they were shown.
+        self.frozen = [key in fixed for key in self.keys]
+        self.unpublished = [key in unpublished for key in self.keys]
         self.hidden = [is_suppressed(cell) for cell in self.cells]
         # The counts that must not be worked out, whatever they are shown as.
         self.small = [0 < value < THRESHOLD for value in self.values]
@@ -199,7 +216,7 @@ class _Protection:
         best: tuple[Any, ...] | None = None
         choice = None
         for i, c in candidates.items():
-            if not c or self.hidden[i] or self._shown_to_be_zero(i):
+            if not c or self.hidden[i] or self.frozen[i] or self._shown_to_be_zero(i):
                 continue
             score = (self.rank[i][0], i in totals, *self.rank[i][1:])
             if best is None or score < best:
@@ -252,7 +269,15 @@ class _Protection:
                 totals |= self.rows[r].totals
             if self.hide_one(candidates, totals):
                 return True
-            around = {s for r in around for j in self.rows[r].coef for s in self.containing[j]}
+            # One relation further through a hidden cell only: a published one is a constant,
+            # and hiding beside it frees nothing about `i`.
+            around = {
+                s
+                for r in around
+                for j in self.rows[r].coef
+                if self.hidden[j]
+                for s in self.containing[j]
+            }
         return False
 
     # -- 2. relation by relation -------------------------------------------------------------
@@ -262,6 +287,8 @@ class _Protection:
         hidden = self._hidden_of(row)
         if len(hidden) != 1 and not any(self.small[i] for i in hidden):
             return False
+        if len(hidden) == 1 and self.unpublished[hidden[0]] and not self.small[hidden[0]]:
+            return False  # a difference no view shows, of 5 or more: it tells nothing
         if len(hidden) == 1 and not row.le:
             return True
         rhs = self._rhs(row)
@@ -351,13 +378,45 @@ class _Protection:
 
     def widen(self, pinned: list[int]) -> bool:
         """Step 5: the "< 5" cells of `pinned` shown as "×" (some count, 0 or more)."""
-        widened = [i for i in pinned if self.cells[i] == SUPPRESSED]
+        widened = [i for i in pinned if self.cells[i] == SUPPRESSED and not self.frozen[i]]
         for i in widened:
             self.cells[i] = HIDDEN
             self.dirty.update(self.containing[i])
             for r in self.containing[i]:
                 self._hidden_sets.pop(r, None)
         return bool(widened)
+
+    # -- 6. the equations together -------------------------------------------------------------
+    def solved(self) -> list[int]:
+        """The hidden counts under 5 that the equations together give exactly, however many
+        are combined: a cell whose unit row lies in the span of the equations' rows over the
+        hidden cells (the published ones are constants) is worked out. Gaussian elimination
+        modulo a large prime on sparse rows, leading by the smallest cell."""
+        hidden = self.hidden
+        # Cells in few equations are eliminated first (less fill-in: a static minimum-degree
+        # order); `position` numbers the hidden cells in that order.
+        degree: dict[int, int] = defaultdict(int)
+        equations = []
+        for row in self.rows:
+            if row.le:
+                continue
+            cells = [(i, c % PRIME) for i, c in row.coef.items() if hidden[i] and c % PRIME]
+            if cells:
+                equations.append(cells)
+                for i, _c in cells:
+                    degree[i] += 1
+        position = {i: n for n, i in enumerate(sorted(degree, key=lambda i: (degree[i], i)))}
+        pivots: dict[int, dict[int, int]] = {}
+        for cells in equations:
+            _reduce({position[i]: c for i, c in cells}, pivots, keep=True)
+        out = []
+        for i, is_small in enumerate(self.small):
+            if is_small and hidden[i] and position.get(i) in pivots:
+                vector = {position[i]: 1}
+                _reduce(vector, pivots, keep=False)
+                if not vector:
+                    out.append(i)
+        return out
 
     def run(self) -> dict[Hashable, Cell]:
         best, stale = len(self.keys) + 1, 0
@@ -377,18 +436,49 @@ class _Protection:
                     progress |= self.hide_beside(i)
             if not progress and self.widen(pinned):
                 best, stale, progress = len(self.keys) + 1, 0, True
+            solved: list[int] = []
             if not progress:
-                self.residue = [self.keys[i] for i in pinned]
+                solved = self.solved()
+                for i in solved:
+                    progress |= self.hide_beside(i)
+            if not progress:
+                self.residue = [self.keys[i] for i in [*pinned, *solved]]
                 return dict(zip(self.keys, self.cells, strict=True))
+
+
+def _reduce(vector: dict[int, int], pivots: dict[int, dict[int, int]], *, keep: bool) -> None:
+    """Reduce `vector` (cell → coefficient modulo PRIME) by the pivot rows in place; with
+    `keep`, a vector left over becomes the pivot of its leading cell."""
+    while vector:
+        lead = min(vector)
+        pivot = pivots.get(lead)
+        if pivot is None:
+            if keep:
+                inverse = pow(vector[lead], PRIME - 2, PRIME)
+                pivots[lead] = {i: c * inverse % PRIME for i, c in vector.items()}
+            return
+        factor = vector[lead]
+        for i, c in pivot.items():
+            value = (vector.get(i, 0) - factor * c) % PRIME
+            if value:
+                vector[i] = value
+            else:
+                vector.pop(i, None)
 
 
 def protect_system(
     values: Mapping[Hashable, int],
     relations: Iterable[Relation],
     tier: Callable[[Hashable], int] = lambda key: 0,
+    unpublished: Collection[Hashable] = (),
+    fixed: Mapping[Hashable, Cell] | None = None,
 ) -> dict[Hashable, Cell]:
-    """Every value as it may be published: "< 5" for 1–4, then "×" as the module says."""
-    return _Protection(values, relations, tier).run()
+    """Every value as it may be published: "< 5" for 1–4, then "×" as the module says.
+    `unpublished`: cells no view shows but a reader can work out from the others (what one
+    period counts beyond another): hidden from the start, protected like the rest.
+    `fixed`: cells published before (an earlier month's dashboard), kept as they were shown:
+    what else is hidden protects them too."""
+    return _Protection(values, relations, tier, unpublished, fixed).run()
 
 
 def protect(values: dict[Hashable, int], lines: Sequence[Line]) -> dict[Hashable, Cell]:

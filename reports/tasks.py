@@ -6,6 +6,8 @@ from celery import shared_task
 from django.utils import timezone
 
 from core.jobs import REPORT_VERSION, job_heartbeat
+from reports import published
+from reports.periods import PILOT_START, data_as_of
 from reports.services import (
     open_half_year_drafts,
     release_stale_versions,
@@ -29,10 +31,13 @@ def generate_report_task(self: Any, version_id: int) -> str:
 
 @shared_task(name="reports.tasks.report_calendar_task")
 def report_calendar_task() -> dict[str, int]:
-    """Daily (beat): abandoned versions released, the draft of a half-year that just ended,
-    and the deadline reminders."""
+    """Daily (beat): the month's figures for the dashboard (written on the 1st, read back
+    after), abandoned versions released, the draft of a half-year that just ended, and the
+    deadline reminders."""
 
     today = timezone.localdate()
+    if data_as_of(today) >= PILOT_START:
+        published.release(data_as_of(today))
     released = release_stale_versions()
     drafts = open_half_year_drafts(today)
     return {"released": released, "drafts": len(drafts), "reminders": send_reminders(today)}

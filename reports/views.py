@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET
 from core.roles import Role, has_role
 from providers.models import Provider
 from reports import charts, published, services
-from reports.figures import localise, neutral, seen_together
+from reports.figures import localise, neutral
 from reports.models import (
     Channel,
     Report,
@@ -33,7 +33,7 @@ from reports.models import (
     SurveyResponse,
     VersionStatus,
 )
-from reports.periods import dashboard_periods
+from reports.periods import dashboard_periods, data_as_of
 from reports.published import Published
 
 DASHBOARD_CACHE_SECONDS = 300
@@ -140,7 +140,7 @@ def _dashboard(request: HttpRequest) -> tuple[DashboardForm, dict[str, Any] | No
     if not form.is_valid():
         return form, None
     start, end = form.options[form.cleaned_data["period"]]
-    until = min(end, today - datetime.timedelta(days=1))
+    until = min(end, data_as_of(today))
     if until < start:
         return form, None
     provider_id = form.cleaned_data["provider"]
@@ -161,16 +161,13 @@ def _dashboard(request: HttpRequest) -> tuple[DashboardForm, dict[str, Any] | No
 
 def _decision(period: tuple[datetime.date, datetime.date]) -> Published:
     """The one suppression decision of every view of the dashboard (they are all seen
-    together, so all of them share it), kept as long as the views' figures: counted once for
-    all of them, and a view counted later within that time hides what the others hide."""
-    periods = seen_together(period)
-    key = (
-        "dashboard-decision:"
-        + hashlib.sha256(json.dumps([[str(a), str(b)] for a, b in periods]).encode()).hexdigest()
-    )
+    together, so all of them share it): the month's release (published.release), kept in
+    the cache as long as the views' figures."""
+    today = timezone.localdate()
+    key = f"dashboard-decision:{data_as_of(today)}:{period[0]}:{period[1]}"
     decision = _cached(key)
     if not isinstance(decision, Published):
-        decision = published.decide(periods)
+        decision = published.decision_for(period, today)
         _cache(key, decision)
     return decision
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import AccessLoggedAdminMixin, ExchangeMixin, service_action
+from core.admin import AccessLoggedAdminMixin, ExchangeMixin, ReadOnlyAdminMixin, service_action
 from core.audit import record_access_many, validated_save
 from core.forms import ConfirmForm
 from core.roles import Role, has_role, roles_of
@@ -83,7 +83,7 @@ class VisitCorrectionInline(admin.TabularInline):
 
 
 @admin.register(Visit)
-class VisitAdmin(AccessLoggedAdminMixin, ExchangeMixin, admin.ModelAdmin):
+class VisitAdmin(ReadOnlyAdminMixin, AccessLoggedAdminMixin, ExchangeMixin, admin.ModelAdmin):
     """The visits journal as the akimat sees it; coordinators log visits on their own pages.
 
     The page of a visit is read-only: a visit is logged, confirmed and corrected through the
@@ -144,15 +144,6 @@ class VisitAdmin(AccessLoggedAdminMixin, ExchangeMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Visit]:
         return selectors.visits_for_user(user=request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     # The stored proof is opened through the permission-checked views, never a media URL.
     @admin.display(description=_("drawn signature"))

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import template
 
-from reports.suppression import HIDDEN
+from reports.suppression import HIDDEN, SUPPRESSED
 
 register = template.Library()
 
@@ -24,7 +24,17 @@ def cell(value: Any) -> str:
 
 
 @register.filter
+def tenge(value: Any) -> str:
+    """An amount with its sign, "×" alone where it is hidden."""
+    if value in (HIDDEN, SUPPRESSED):
+        return str(value)
+    return f"{cell(value)}\u00a0₸"
+
+
+@register.filter
 def percent(value: Any) -> str:
+    if value in (HIDDEN, SUPPRESSED):  # hidden with the tenge or days it is a share of
+        return str(value)
     return "—" if value is None else f"{value}\u00a0%"
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from budget.models import BudgetYear, ExpenseCode, Payment, PlanMonth
 from reconciliation.models import Finding, FindingKind, FindingStatus
 from reports.models import Channel, SurveyInvitation, SurveyResponse
+from services.models import Visit
 from tariffs.models import Invoice, InvoiceExclusion, InvoiceLine, Tariff
 from tests.factories import (
     StaffMemberFactory,
@@ -165,6 +166,61 @@ def half_year(db):
         evidence={},
     )
     return {"a": a, "b": b, "enrolments": [c1, c2, c3, c4], "invoice": invoice, "total": total}
+
+
+def bill_month(provider, month, paid_on):
+    """The provider's done visits of `month` billed at the tariff, approved, and paid in one
+    payment on `paid_on`."""
+    visits = Visit.objects.filter(provider=provider, status="done", date__month=month.month)
+    home = visits.filter(setting="home").count()
+    centre = visits.filter(setting="centre").count()
+    checker, approver = officer(), officer()
+    invoice = Invoice.objects.create(
+        provider=provider,
+        month=month,
+        status="approved",
+        home_units=home,
+        centre_units=centre,
+        amount_kzt=home * 4997 + centre * 13000,
+        computed_at=timezone.now(),
+        checked_by=checker,
+        checked_at=timezone.now(),
+        approved_by=approver,
+        approved_at=timezone.now(),
+        base_kzt=0,
+        adjustments_kzt=0,
+    )
+    for visit in visits:
+        tariff = 4997 if visit.setting == "home" else 13000
+        InvoiceLine.objects.create(
+            invoice=invoice,
+            child=visit.child,
+            child_iin=visit.child.iin,
+            setting=visit.setting,
+            tariff_kzt=tariff,
+            units=1,
+            amount_kzt=tariff,
+        )
+    Payment.objects.create(
+        invoice=invoice,
+        order_number=f"ПП-{invoice.pk}",
+        paid_on=paid_on,
+        amount_kzt=invoice.amount_kzt,
+        expense_code=ExpenseCode.objects.get(code="159"),
+        recorded_by=approver,
+    )
+
+
+@pytest.fixture
+def billed_august(half_year):
+    """Ten more children of A served at home twice in August, billed and paid on 10 September:
+    days billed that are not small, so their tenge are shown."""
+    for i in range(10):
+        enrolment = enrolled_child(half_year["a"], sex="MF"[i % 2])
+        visit(enrolment, D(2026, 8, 3 + i))
+        visit(enrolment, D(2026, 8, 17 + i))
+    bill_month(half_year["a"], D(2026, 8, 1), D(2026, 9, 10))
+    return 20 * 4997
 
 
 @pytest.fixture

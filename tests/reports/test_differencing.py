@@ -25,13 +25,22 @@ from collections import defaultdict
 
 import pytest
 from django.core.cache import cache
+from django.db.models import Count
 from django.urls import reverse
+from django.utils import timezone
 
+from budget.models import Payment
 from reports import services, suppression
 from reports.charts import CHARTS
-from reports.models import VersionStatus
-from tests.factories import VisitFactory, admitted_provider, analyst, enrolled_child
-from tests.reports.conftest import D
+from reports.models import Release, VersionStatus
+from tariffs.models import FROZEN, Invoice, InvoiceLine
+from tests.factories import (
+    VisitFactory,
+    admitted_provider,
+    analyst,
+    enrolled_child,
+)
+from tests.reports.conftest import D, bill_month
 
 pytestmark = pytest.mark.django_db
 
@@ -94,6 +103,7 @@ class Seen:
         self.relations = set()
         self.at_most = set()  # (left, right): sum(left) ≤ sum(right)
         self.periods = set()
+        self.bills, self.payments, _truth = billing_truth()
 
     def see(self, key, cell):
         self.cells[key].add(cell)
@@ -172,6 +182,7 @@ class Seen:
             months.append(self.see(("month", tag, p, "findings"), row["findings"]))
         self.relate(months, kinds)
         self.bound([rec["total"]], month_children)
+        self.money_of(p, P, f)
         # Service days by setting: those of the period and of each provider.
         v = f["services"]
         length = (until - start).days + 1
@@ -189,15 +200,144 @@ class Seen:
         for row in v["by_provider"]:
             setting_days(self.ids[row["provider"]], row["home_days"], row["centre_days"])
 
+    # -- tenge: the two tariffs and the base component are published, so a sum of tenge
+    # tells the days it bills at home and at a centre (one way only, in the tests' sums).
+    def bill(self, bill, setting):
+        key = ("billed", bill[1], bill[0], setting)  # (month, provider): days or children
+        self.cells.setdefault(key, set())  # never shown: an unknown
+        return key
+
+    def money(self, bills, cell):
+        if suppression.is_suppressed(cell) or not bills:
+            return
+        name = ("money", tuple(sorted(bills, key=str)))
+        for setting in ("home", "centre"):
+            total = self.see((*name, setting), sum(self.bills[b][setting] for b in bills))
+            self.relate([total], [self.bill(b, setting) for b in bills])
+
+    def paid(self, payments, cell):
+        """A sum of payments: of whole invoices only it tells their days (the strongest
+        reader knows which invoices each sum pays)."""
+        bills = {b for _pk, b in payments}
+        whole = all(
+            {pk for pk, b in self.payments if b == bill} <= {pk for pk, _b in payments}
+            for bill in bills
+        )
+        if whole:
+            self.money(bills, cell)
+
+    def money_of(self, p, P, f):
+        def months_of(period):
+            first = period[0].replace(day=1)
+            return {m for _q, m in self.bills if first <= m <= period[1]}
+
+        def bills_of(q, months):
+            return {b for b in self.bills if b[1] in months and (q is None or b[0] == q)}
+
+        def payments_of(q, first, last, code=None):
+            return {
+                (pk, b)
+                for pk, b in self.payments
+                if first <= self.payments[(pk, b)]["on"] <= last
+                and (q is None or b[0] == q)
+                and (code is None or self.payments[(pk, b)]["code"] == code)
+            }
+
+        inside = months_of(P)
+        for row in f["monthly"]:
+            month = datetime.date.fromisoformat(row["month"] + "-01")
+            end = (month + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+            self.money(bills_of(p, {month}), row["approved"])
+            self.paid(payments_of(p, max(P[0], month), min(P[1], end)), row["paid"])
+        b = f["budget"]
+        self.money(bills_of(p, inside), b["approved"])
+        self.paid(payments_of(p, *P), b["paid"])
+        for row in b["by_code"]:
+            self.paid(payments_of(p, *P, code=row["code"]), row["paid"])
+        for row in b["by_provider"]:
+            q = self.ids[row["provider"]]
+            self.money(bills_of(q, inside), row["approved"])
+            self.money(bills_of(q, inside), row["service_days"])
+            self.paid(payments_of(q, *P), row["paid"])
+        e = f["evaluation"]["effectiveness"]
+        self.money(bills_of(p, inside), e["per_capita_amount"])
+        if not suppression.is_suppressed(e["child_months"]):
+            bills = bills_of(p, inside)
+            total = self.see(("childmonths", P, p), e["child_months"])
+            parts = [self.bill(b, "children") for b in bills]
+            if p is None:  # the city's children of a month: the providers' less a few
+                parts = [self.bill((None, m), "children") for m in inside]
+            self.relate([total], parts)
+
+    def billing_relations(self):
+        """The city's days billed are the providers'; a provider's month bills at most the
+        days and children it served."""
+        months = {m for _q, m in self.bills}
+        providers = sorted(set(self.ids.values()))
+        for month in months:
+            for setting in ("home", "centre"):
+                self.relate(
+                    [self.bill((None, month), setting)],
+                    [self.bill((q, month), setting) for q in providers],
+                )
+        for key in list(self.cells):
+            if key[0] == "mdays":
+                tag, p = key[1], key[2]
+                bill = (p, tag[0].replace(day=1))
+                both = [self.bill(bill, "home"), self.bill(bill, "centre")]
+                self.bound(both, [key])
+                self.bound([self.bill(bill, "children")], both)
+            if key[0] == "month" and key[3] == "children":
+                bill = (key[2], key[1][0].replace(day=1))
+                self.bound([self.bill(bill, "children")], [key])
+
+    def nested(self, truth=None):
+        """A period inside another (a half-year in the pilot; the pilot counted to the end of
+        September in the pilot counted to the end of October): the outer one's count less
+        the inner one's counts children too (first served since, enrolled since). Each is an
+        unknown no page shows, as secret as a cell when it is under 5."""
+        growing = {("total",), ("girls",), ("boys",), ("new",), ("ended",)}
+        start = datetime.date(2026, 6, 5)  # nothing is counted before the pilot
+
+        def effective(period):
+            return max(period[0], start), period[1]
+
+        for inner, outer in itertools.permutations(sorted(self.periods), 2):
+            a, b = effective(inner), effective(outer)
+            if a == b or not (b[0] <= a[0] and a[1] <= b[1]):
+                continue
+            for key in list(self.cells):
+                kind, period, p, *path = key
+                path = tuple(path)
+                if period != outer or not (
+                    (kind == "rec" and (path in growing or path[0] == "district"))
+                    or kind in ("access", "pdays")
+                ):
+                    continue
+                part = (kind, inner, p, *path)
+                if part not in self.cells:
+                    continue
+                extra = ("inc", inner, outer, kind, p, *path)
+                if truth is not None:
+                    truth[extra] = truth.get(key, 0) - truth.get(part, 0)
+                    if truth[extra] < 0:  # counted before the pilot (applications): unrelated
+                        del truth[extra]
+                        continue
+                self.cells[extra] |= {X}
+                self.relate([key], [part, extra])
+
     def across(self, truth=None):
         """The city against the providers, and a period against the half-years it is made of."""
+        self.billing_relations()
         by_family = defaultdict(dict)
         for key in list(self.cells):
             p = key[2]
             by_family[key[:2] + key[3:]][p] = key
         providers = sorted(set(self.ids.values()))
         for family, keys in by_family.items():
-            if None in keys:
+            # A provider left out of a table counts none; a family no view shows for any
+            # provider (a report's draft period: the city's only) is not related.
+            if None in keys and len(keys) > 1:
                 self.relate(
                     [keys[None]], [keys.get(p, (*family[:2], p, *family[2:])) for p in providers]
                 )
@@ -244,13 +384,46 @@ class Seen:
                             self.relate([whole], parts)
 
 
-def collect(client, django_capture_on_commit_callbacks, names, truth=None):
-    seen = Seen(names)
-    for provider, figures in views(client):
-        seen.view(provider, figures)
-    seen.view(None, report_figures(django_capture_on_commit_callbacks))
-    seen.across(truth)
-    return seen
+def billing_truth():
+    """(provider, month) → days billed at home and at a centre and children billed by its
+    approved invoice; (payment, (provider, month)) → when and under which code it was paid;
+    and every "billed" cell's true value (the city's too)."""
+    bills = defaultdict(lambda: {"home": 0, "centre": 0, "children": 0})
+    for provider, month, home, centre in Invoice.objects.filter(status__in=FROZEN).values_list(
+        "provider_id", "month", "home_units", "centre_units"
+    ):
+        bills[(provider, month)]["home"] += home
+        bills[(provider, month)]["centre"] += centre
+    lines = InvoiceLine.objects.filter(invoice__status__in=FROZEN)
+    for provider, month, n in (
+        lines.values("invoice__provider_id", "invoice__month")
+        .annotate(n=Count("child", distinct=True))
+        .values_list("invoice__provider_id", "invoice__month", "n")
+    ):
+        bills[(provider, month)]["children"] = n
+    truth = {
+        ("billed", month, provider, setting): number
+        for (provider, month), value in bills.items()
+        for setting, number in value.items()
+    }
+    for month in {m for _p, m in bills}:
+        for setting in ("home", "centre"):
+            truth[("billed", month, None, setting)] = sum(
+                v[setting] for (_p, m), v in bills.items() if m == month
+            )
+    for month, n in (
+        lines.values("invoice__month")
+        .annotate(n=Count("child", distinct=True))
+        .values_list("invoice__month", "n")
+    ):
+        truth[("billed", month, None, "children")] = n
+    payments = {
+        (pk, (provider, month)): {"on": on, "code": code}
+        for pk, provider, month, on, code in Payment.objects.values_list(
+            "pk", "invoice__provider_id", "invoice__month", "paid_on", "expense_code__code"
+        )
+    }
+    return dict(bills), payments, truth
 
 
 # -- trying every difference --------------------------------------------------------------
@@ -387,26 +560,50 @@ def audit(seen, truth):
     return problems
 
 
-def run(client, monkeypatch, django_capture_on_commit_callbacks, names):
-    from django.utils import timezone
+def run(client, monkeypatch, django_capture_on_commit_callbacks, names, days=(TODAY,)):
+    """Every page seen on each of `days` (a report's figures too on TODAY), and the truth."""
 
-    monkeypatch.setattr(timezone, "localdate", lambda *a: TODAY)
+    def seen_on(truth=None):
+        merged = Seen(names)
+        for day in days:
+            monkeypatch.setattr(timezone, "localdate", lambda *a, day=day: day)
+            seen = Seen(names)
+            for provider, figures in views(client):
+                seen.view(provider, figures)
+            if day == TODAY:
+                seen.view(None, report_figures(django_capture_on_commit_callbacks))
+            for key, cells in seen.cells.items():
+                merged.cells[key] |= cells
+            merged.relations |= seen.relations
+            merged.at_most |= seen.at_most
+            merged.periods |= seen.periods
+        merged.across(truth)
+        merged.nested(truth)
+        return merged
+
     client.force_login(analyst())
-    cache.clear()
+    fresh()
     with monkeypatch.context() as raw:
         raw.setattr(suppression, "THRESHOLD", 1)
-        truth_seen = collect(client, django_capture_on_commit_callbacks, names)
-    truth = {}
+        truth_seen = seen_on()
+    truth = billing_truth()[2]  # the days billed: no page shows them, the tenge tell them
     for key, cells in truth_seen.cells.items():
-        assert len(cells) == 1, (key, cells)  # every page counts it the same
-        truth[key] = next(iter(cells))
-    cache.clear()
-    seen = collect(client, django_capture_on_commit_callbacks, names, truth)
+        if cells and key[0] != "inc":
+            assert len(cells) == 1, (key, cells)  # every page counts it the same
+            truth[key] = next(iter(cells))
+    fresh()
+    seen = seen_on(truth)
     for key, cells in seen.cells.items():
         for cell in cells:
             if not suppression.is_suppressed(cell):
                 assert cell == truth.get(key, 0), (key, cell, truth.get(key))
     return seen, truth
+
+
+def fresh():
+    """Nothing published yet: no month's release kept, nothing cached."""
+    Release.objects.all().delete()
+    cache.clear()
 
 
 def show(seen, truth, problems):
@@ -450,6 +647,70 @@ def test_the_issues_case_a_provider_of_three_children_in_a_month_cannot_be_worke
     problems = audit(seen, truth)
     show(seen, truth, problems)
     assert problems == []
+
+
+def test_two_months_pages_side_by_side_give_no_count_away(
+    client, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The dashboard saved on 1 October and on 1 November (each counts up to the end of the
+    month before): provider C's pilot total grows by the 3 children it first served in
+    October, so its two totals may not both be shown; nor may any other difference of the
+    two days' pages (every period inside another) be under 5 and exact."""
+    providers = [admitted_provider(name=f"Центр {n}") for n in "ABC"]
+    for provider, (september, new) in zip(providers, ((12, 6), (10, 7), (6, 3)), strict=True):
+        for i in range(september + new):
+            enrolment = enrolled_child(provider, sex="F" if i % 2 else "M")
+            if i < september:  # served in both months: October's children are not small
+                VisitFactory(enrollment=enrolment, date=D(2026, 9, 10), setting="home")
+            VisitFactory(enrollment=enrolment, date=D(2026, 10, 12), setting="home")
+    names = {p.name: p.pk for p in providers}
+    days = (D(2026, 10, 1), D(2026, 11, 1))
+    seen, truth = run(client, monkeypatch, django_capture_on_commit_callbacks, names, days)
+    c = providers[2].pk
+    september = ("rec", (D(2026, 6, 5), D(2026, 9, 30)), c, "total")
+    october = ("rec", (D(2026, 6, 5), D(2026, 10, 31)), c, "total")
+    assert (truth[september], truth[october]) == (6, 9)
+    assert not all(isinstance(next(iter(seen.cells[k])), int) for k in (september, october))
+    # The city's months are still shown, and its pilot total of the first day.
+    for tag in ((D(2026, 9, 1), D(2026, 9, 30)), (D(2026, 10, 1), D(2026, 10, 31))):
+        key = ("month", tag, None, "children")
+        assert seen.cells[key] == {truth[key]}
+    key = ("rec", (D(2026, 6, 5), D(2026, 9, 30)), None, "total")
+    assert seen.cells[key] == {truth[key]}
+    problems = audit(seen, truth)
+    show(seen, truth, problems)
+    assert problems == []
+
+
+def test_tenge_paid_a_month_later_do_not_give_the_days_billed_away(
+    client, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Provider C billed 3 home days in August, paid on 10 September: its September payment
+    is August's tenge, which the two tariffs split into 3 home days. Money is shown only as
+    the days it bills are, whichever month it is paid in."""
+    providers = [admitted_provider(name=f"Центр {n}") for n in "ABC"]
+    for provider, (august, september) in zip(providers, ((12, 9), (10, 8), (3, 9)), strict=True):
+        for i in range(max(august, september)):
+            enrolment = enrolled_child(provider, sex="F" if i % 2 else "M")
+            if i < august:
+                VisitFactory(enrollment=enrolment, date=D(2026, 8, 10), setting="home")
+            if i < september:
+                VisitFactory(enrollment=enrolment, date=D(2026, 9, 14), setting="home")
+    for provider in providers:
+        bill_month(provider, D(2026, 8, 1), D(2026, 9, 10))
+    names = {p.name: p.pk for p in providers}
+    seen, truth = run(client, monkeypatch, django_capture_on_commit_callbacks, names)
+    c = providers[2].pk
+    assert truth[("billed", D(2026, 8, 1), c, "home")] == 3
+    problems = audit(seen, truth)
+    show(seen, truth, problems)
+    assert problems == []
+    # The city's tenge of August are still shown (approved, and paid in September).
+    pilot = (D(2026, 6, 5), D(2026, 11, 30))
+    city = [providers_ for providers_ in seen.cells if providers_[0] == "money"]
+    assert city, "some sum of tenge is shown"
+    assert any(isinstance(next(iter(seen.cells[k])), int) for k in city)
+    assert pilot in seen.periods
 
 
 def test_the_complement_is_the_smallest_other_cell():

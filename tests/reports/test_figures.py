@@ -297,10 +297,13 @@ def test_small_cells_are_suppressed(half_year):
     assert (a["total"], a["home"], a["centre"], a["both"]) == ("< 5", "< 5", 0, "< 5")
     assert {row["children"] for row in figures["control"]["withheld"]} == {"< 5"}
     assert by(figures["control"]["findings"], "kind", "Registry: in hospital")["total"] == "< 5"
-    # The city's money is published; service days bound the children they serve (each has
-    # one at least, and a day of one setting at most a day): beside fewer than 5 children
-    # they are hidden.
-    assert figures["budget"]["paid"] == 36988
+    # Service days bound the children they serve (each has one at least, and a day of one
+    # setting at most a day): beside fewer than 5 children they are hidden. The tenge tell
+    # the days billed (the tariffs are published: 36 988 ₸ less the base component and the
+    # adjustment is 4 home days and 1 centre day), so they are hidden too.
+    assert figures["budget"]["paid"] == "×"
+    assert figures["budget"]["approved"] == "×"
+    assert figures["evaluation"]["effectiveness"]["per_capita_amount"] == "×"
     assert figures["services"]["home_days"] == "×"
     assert figures["services"]["days"] == "×"
 

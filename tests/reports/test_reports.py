@@ -83,7 +83,7 @@ def generate(report, language, on, django_capture_on_commit_callbacks, user=None
     ],
 )
 def test_the_pdf_holds_the_period_the_sections_and_the_totals(
-    half_year, language, titles, django_capture_on_commit_callbacks
+    half_year, billed_august, language, titles, django_capture_on_commit_callbacks
 ):
     report = services.report_for_half(year=2026, half=2)
     user = officer(first_name="Асель", last_name="Нурланова")
@@ -94,7 +94,10 @@ def test_the_pdf_holds_the_period_the_sections_and_the_totals(
     assert "01.07.2026 – 31.12.2026" in text and "30.09.2026" in text
     for title in titles:
         assert title in text, title
-    assert "36 988" in text  # paid in the period, ₸
+    # August's tenge (20 home days) are shown, approved and paid; July's
+    # would tell its 4 home days and 1 centre day, so they are hidden, and the totals too.
+    assert f"{billed_august:,}".replace(",", " ") in text.replace("\N{NO-BREAK SPACE}", " ")
+    assert "36 988" not in text
     # Withheld for the hospital stay: one child, one day. The day and its 4 997 ₸ would say
     # how many children ("< 5"), so they are hidden with them.
     assert "4 997" not in text
@@ -105,6 +108,20 @@ def test_the_pdf_holds_the_period_the_sections_and_the_totals(
         assert enrolment.child.iin not in text and enrolment.child.last_name not in text
     with version.pdf.open("rb") as handle:
         assert hashlib.sha256(handle.read()).hexdigest() == version.pdf_sha256
+
+
+def test_the_xlsx_holds_tenge_as_numbers_where_they_are_shown(
+    half_year, billed_august, django_capture_on_commit_callbacks
+):
+    report = services.report_for_half(year=2026, half=2)
+    version = generate(report, "ru", D(2026, 10, 1), django_capture_on_commit_callbacks)
+    with version.xlsx.open("rb") as handle:
+        book = load_workbook(io.BytesIO(handle.read()))
+    rows = {r[0]: r for r in book.worksheets[2].iter_rows(values_only=True) if r and r[0]}
+    # August's invoice (20 home days) approved in August, paid in September.
+    assert rows["2026-08"][3] == billed_august and rows["2026-09"][4] == billed_august
+    # July's invoice (4 home days, 1 centre day) approved in July, paid in August: hidden.
+    assert (rows["2026-07"][3], rows["2026-08"][4]) == ("×", "×")
 
 
 def test_the_xlsx_holds_the_same_totals(half_year, django_capture_on_commit_callbacks):
@@ -122,7 +139,8 @@ def test_the_xlsx_holds_the_same_totals(half_year, django_capture_on_commit_call
     budget = [
         row for row in book["Budget"].iter_rows(values_only=True) if row and row[0] == "Total"
     ]
-    assert budget[0][1:5] == (120_000, 100_000, 36988, 36988)
+    # The plan is the city's; July's tenge are hidden (they tell 4 days and 1), so the totals.
+    assert budget[0][1:5] == (120_000, 100_000, "×", "×")
     recipients = list(book["Recipients"].iter_rows(values_only=True))
     assert recipients[3][:2] == ("Total", "< 5")  # three children: suppressed in the file too
     control = [r for r in book["Control"].iter_rows(values_only=True) if r and r[0] == "Total"]
@@ -407,7 +425,7 @@ def test_a_real_worker_generates_the_report(real_celery_worker, half_year):
     assert generate_report_task.delay(version.pk).get(timeout=180) == VersionStatus.DONE
     version.refresh_from_db()
     text, _pages = pdf_text(version)
-    assert "Арнаулы әлеуметтік қызметтерді алушылар" in text and "36 988" in text
+    assert "Арнаулы әлеуметтік қызметтерді алушылар" in text and "Есіл" in text
     # Delivered again (a worker lost mid-run), the ready version is left as it was.
     checksum = version.pdf_sha256
     assert generate_report_task.delay(version.pk).get(timeout=60) == VersionStatus.DONE
@@ -457,7 +475,7 @@ def test_a_failed_job_is_recorded_and_frees_the_report(half_year, monkeypatch):
 
 
 def test_a_final_report_is_printed_in_kazakh_from_its_own_figures(
-    half_year, django_capture_on_commit_callbacks
+    half_year, billed_august, django_capture_on_commit_callbacks
 ):
     """The state language and Russian both: a translation prints the final version's stored
     figures in Kazakh. Nothing is counted again, so a payment changed after the report was
@@ -493,7 +511,11 @@ def test_a_final_report_is_printed_in_kazakh_from_its_own_figures(
     text, _pages = pdf_text(kazakh)
     assert "Арнаулы әлеуметтік қызметтерді алушылар" in text
     assert "Есіл" in text and "Стационарлық емдеу (денсаулық сақтау тізілімі)" in text
-    assert "36 988" in text and "99 999" not in text
+    # August's tenge as the final version holds them (20 home days).
+    assert f"{billed_august:,}".replace(",", "\N{NO-BREAK SPACE}") in text.replace(
+        " ", "\N{NO-BREAK SPACE}"
+    )
+    assert "99 999" not in text
     assert pages_running_off(kazakh) == []
     assert kazakh.figures["services"]["catalogue"] and kazakh.figures["budget"]["by_code"]
     for row in kazakh.figures["services"]["catalogue"] + kazakh.figures["budget"]["by_code"]:
@@ -504,7 +526,7 @@ def test_a_final_report_is_printed_in_kazakh_from_its_own_figures(
     paid = [
         r
         for r in book.worksheets[2].iter_rows(values_only=True)
-        if r and r[1:5] == (120_000, 100_000, 36988, 36988)
+        if r and r[0] == "2026-09" and r[4] == billed_august
     ]
     assert paid, "the Kazakh XLSX holds the final figures"
     report.refresh_from_db()
