@@ -724,10 +724,13 @@ def decide(periods: Iterable[Period], fixed: Published | None = None) -> Publish
 
 
 def _tier(key: Hashable) -> int:
-    """Cells hidden beside others: a provider's before the city's (the city's figures are
-    the ones most read), a breakdown's before a total."""
+    """Cells hidden beside others: the whole pilot's before a half-year's or a month's (the
+    pilot less its half-years gives the other half-year: one of them must go, and the
+    half-years are the periods of monitoring), then a provider's before the city's (the
+    city's figures are the ones most read), a breakdown's before a total."""
     assert isinstance(key, tuple)
-    return (key[2] is None) * 2 + (len(key) <= 4)
+    whole_pilot = isinstance(key[1], str) and key[1].startswith(f"{PILOT_START:%Y-%m-%d}:")
+    return ((key[2] is None) * 2 + (len(key) <= 4)) * 2 + (not whole_pilot)
 
 
 # -- the month's release --------------------------------------------------------------------
