@@ -33,6 +33,14 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     return datetime.date(index // 12, index % 12 + 1, 1)
 
 
+def same_day_next_month(day: datetime.date) -> datetime.date:
+    """The same day next month, or that month's last day (31 January → 28/29 February)."""
+    return min(
+        add_months(day, 1).replace(day=1) + datetime.timedelta(days=day.day - 1),
+        month_end(add_months(day, 1)),
+    )
+
+
 def previous_month_bounds(day: datetime.date) -> tuple[datetime.date, datetime.date]:
     """The first and the last day of the month before the one `day` is in."""
     return month_bounds(add_months(day, -1))

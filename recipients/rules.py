@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from django.utils.translation import gettext_lazy as _
 
+from core.periods import same_day_next_month
 from core.validators import identifier_problem
 
 
@@ -181,7 +182,7 @@ def form_031_problem(
         return None
     if form_031_on > mse_on:
         return "form_031_after_mse", str(_("Form 031/у is dated after the МСЭ."))
-    month_later = _add_month(form_031_on)
+    month_later = same_day_next_month(form_031_on)
     if mse_on > month_later:
         return (
             "form_031_expired",
@@ -194,10 +195,3 @@ def form_031_problem(
             ),
         )
     return None
-
-
-def _add_month(day: datetime.date) -> datetime.date:
-    """The same day next month, or that month's last day (31 January → 28/29 February)."""
-    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
-    last = (datetime.date(year + (month == 12), month % 12 + 1, 1) - datetime.timedelta(days=1)).day
-    return datetime.date(year, month, min(day.day, last))

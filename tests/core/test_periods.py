@@ -51,3 +51,16 @@ def test_a_period_is_cut_at_month_ends_keeping_its_own_first_and_last_day():
         (D(2026, 7, 3), D(2026, 7, 3))
     ]
     assert list(periods.months_between(D(2026, 7, 4), D(2026, 7, 3))) == []
+
+
+@pytest.mark.parametrize(
+    ("day", "next_month"),
+    [
+        (D(2026, 1, 31), D(2026, 2, 28)),  # the month's last day where it is shorter
+        (D(2028, 1, 30), D(2028, 2, 29)),
+        (D(2026, 3, 15), D(2026, 4, 15)),
+        (D(2026, 12, 31), D(2027, 1, 31)),
+    ],
+)
+def test_the_same_day_next_month(day, next_month):
+    assert periods.same_day_next_month(day) == next_month
