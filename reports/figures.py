@@ -47,7 +47,7 @@ from reports import published
 from reports.models import SurveyResponse
 from reports.periods import half_year_bounds, half_years
 from reports.published import AGE_GROUPS, Published, age_group
-from reports.suppression import HIDDEN, SUPPRESSED, THRESHOLD, is_suppressed
+from reports.suppression import HIDDEN, SUPPRESSED, THRESHOLD, is_suppressed, small
 from services.models import CatalogueService, Visit, VisitStatus
 from tariffs.billing.facts import load_tariffs
 from tariffs.billing.rules import tariff_on
@@ -307,9 +307,18 @@ class Computation:
         }
         # Every approved invoice of the pilot, whoever's: (provider, month) → its payments.
         self._bills: dict[Bill, set[int]] = defaultdict(set)
-        for provider_id, month, payment in Invoice.objects.filter(status__in=FROZEN).values_list(
-            "provider_id", "month", "payments__pk"
-        ):
+        # The days each bills now, for the city too (an invoice approved after the month's
+        # figures were published bills days those figures do not hold).
+        self._billed_now: dict[tuple[int | None, datetime.date], dict[str, int]] = defaultdict(
+            lambda: {"home": 0, "centre": 0}
+        )
+        for provider_id, month, home, centre, payment in Invoice.objects.filter(
+            status__in=FROZEN
+        ).values_list("provider_id", "month", "home_units", "centre_units", "payments__pk"):
+            if (provider_id, month) not in self._bills:
+                for who in (provider_id, None):
+                    self._billed_now[(who, month)]["home"] += home
+                    self._billed_now[(who, month)]["centre"] += centre
             self._bills[(provider_id, month)].update([payment] if payment else [])
         approved_invoices = self.invoices().filter(status__in=FROZEN)
         approved: dict[datetime.date, int] = defaultdict(int)
@@ -434,6 +443,10 @@ class Computation:
         for setting in ("home", "centre"):
             key = published.billed_key(month, provider, setting)
             if key not in self.published.cells or is_suppressed(self.published.cells[key]):
+                return False
+            # Published when the invoice bills what it bills now: one approved later is
+            # decided with the next month's figures.
+            if self.published.value(key) != self._billed_now[(provider, month)][setting]:
                 return False
         return True
 
@@ -573,7 +586,8 @@ class Computation:
                     "names": names(service),
                     "kind": str(service.get_kind_display()),
                     # Visits with a service follow the days of the view: hidden with them.
-                    "given": HIDDEN if self._days_hidden(me) else city[code],
+                    # A count under 5 is a visit or a few: of one child, perhaps.
+                    "given": HIDDEN if self._days_hidden(me) else small(city[code]),
                 }
                 for code, service in catalogue.items()
                 if city[code]
@@ -707,14 +721,20 @@ class Computation:
         per_capita = lines.aggregate(amount=Sum("amount_kzt"), units=Sum("units"))
         # Tenge and days billed tell each other, and the children billed are at most those
         # served: shown as the decision publishes the billed days and children.
-        billed_children = [
-            self.published.cell(published.billed_key(month, me, "children"))
-            for month in scope.months
-        ]
+        billed_now = dict(
+            lines.values("invoice__month")
+            .annotate(n=Count("child", distinct=True))
+            .values_list("invoice__month", "n")
+        )
+        keys = [published.billed_key(month, me, "children") for month in scope.months]
         child_months: Any = (
-            HIDDEN
-            if any(map(is_suppressed, billed_children))
-            else sum(int(cell) for cell in billed_children)
+            sum(billed_now.values())
+            if all(
+                not is_suppressed(self.published.cell(key))
+                and self.published.value(key) == billed_now.get(month, 0)
+                for key, month in zip(keys, scope.months, strict=True)
+            )
+            else HIDDEN
         )
         money_shown = not is_suppressed(budget["approved"])
         per_capita_amount = (per_capita["amount"] or 0) if money_shown else HIDDEN

@@ -160,6 +160,7 @@ class System:
             for sex in SEXES
         ),
         *(("access", (name,)) for name in ACCESS),
+        ("visits", ()),
     )
 
     def __init__(self, providers: Sequence[int]) -> None:

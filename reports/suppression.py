@@ -42,10 +42,13 @@ dashboard) are kept as shown. docs/decisions.md, "Small cells".
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict, deque
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 THRESHOLD = 5
 SUPPRESSED = "< 5"
@@ -443,6 +446,12 @@ class _Protection:
                     progress |= self.hide_beside(i)
             if not progress:
                 self.residue = [self.keys[i] for i in [*pinned, *solved]]
+                if self.residue:  # published cells kept from before leave nothing to hide
+                    logger.warning(
+                        "small cells that can still be worked out: %d, e.g. %r",
+                        len(self.residue),
+                        self.residue[:5],
+                    )
                 return dict(zip(self.keys, self.cells, strict=True))
 
 

@@ -135,6 +135,8 @@ class DashboardForm(forms.Form):
 def _dashboard(request: HttpRequest) -> tuple[DashboardForm, dict[str, Any] | None]:
     today = timezone.localdate()
     form = DashboardForm(request.GET or None, today=today)
+    if not form.options:  # no month of the pilot has ended yet: nothing to show
+        return form, None
     if not request.GET:
         form = DashboardForm({"period": next(iter(form.options))}, today=today)
     if not form.is_valid():

@@ -3,6 +3,7 @@ are written once a month and kept, and the next month's keep every cell already 
 13, item 2: pages saved on two days put side by side)."""
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -11,7 +12,7 @@ from reports.models import Release
 from reports.periods import dashboard_periods, data_as_of, release_periods, releases
 from reports.tasks import report_calendar_task
 from tests.factories import VisitFactory, admitted_provider, analyst, enrolled_child
-from tests.reports.conftest import D
+from tests.reports.conftest import D, bill_month
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +101,38 @@ def test_the_nightly_job_writes_the_months_figures(monkeypatch):
     report_calendar_task()  # the next night: nothing new
     assert Release.objects.get(as_of=D(2026, 10, 31)).created_at == written
     assert not Release.objects.filter(as_of=D(2026, 11, 30)).exists()
+
+
+def test_before_any_month_of_the_pilot_has_ended_the_dashboard_says_so(client, monkeypatch):
+    monkeypatch.setattr(timezone, "localdate", lambda *a: D(2026, 6, 20))
+    client.force_login(analyst())
+    page = client.get(reverse("reports:dashboard"))
+    assert page.status_code == 200 and page.context["figures"] is None
+    assert client.get(reverse("reports:chart", args=["children"])).status_code == 404
+
+
+def test_tenge_of_an_invoice_approved_after_the_months_figures_wait_for_the_next_month(
+    client, monkeypatch
+):
+    """October's figures were written on 1 November, before October's invoice was approved
+    (on the 10th): they hold no days billed for October, so October's tenge stay hidden until
+    1 December's figures decide its days."""
+    providers = [admitted_provider(name=f"Центр {n}") for n in "АБ"]
+    for provider in providers:
+        for i in range(12):
+            VisitFactory(enrollment=enrolled_child(provider), date=D(2026, 10, 5 + i))
+    client.force_login(analyst())
+
+    def october_approved(day):
+        monkeypatch.setattr(timezone, "localdate", lambda *a: day)
+        cache.clear()
+        page = client.get(reverse("reports:dashboard"), {"period": "2026-H2"})
+        return {row["month"]: row["approved"] for row in page.context["figures"]["monthly"]}[
+            "2026-10"
+        ]
+
+    assert october_approved(D(2026, 11, 5)) == 0  # nothing approved yet
+    for provider in providers:
+        bill_month(provider, D(2026, 10, 1), D(2026, 11, 20))
+    assert october_approved(D(2026, 11, 15)) == "×"
+    assert october_approved(D(2026, 12, 2)) == 2 * 12 * 4997
