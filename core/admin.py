@@ -68,7 +68,7 @@ class PortalUserAdmin(UserAdmin):
 
 class ReadOnlyAdminMixin:
     """A record the admin shows and never writes: made by a service or a job (payments,
-    registry imports, visits, the dashboard's published figures)."""
+    registry imports, visits and their corrections, the dashboard's published figures)."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

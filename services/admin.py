@@ -55,7 +55,7 @@ class ConfirmedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class VisitCorrectionInline(admin.TabularInline):
+class VisitCorrectionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = VisitCorrection
     extra = 0
     fields = ("corrected_at", "corrected_by", "reason", "changed")
@@ -64,15 +64,6 @@ class VisitCorrectionInline(admin.TabularInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[VisitCorrection]:
         return super().get_queryset(request).select_related("corrected_by")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("changes"))
     def changed(self, obj: VisitCorrection) -> str:
