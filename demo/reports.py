@@ -21,7 +21,7 @@ from reports.models import (
     SurveyResponse,
     VersionStatus,
 )
-from reports.periods import PILOT_START, half_of, half_year_bounds, half_years
+from reports.periods import PILOT_START, data_as_of, half_of, half_year_bounds, half_years
 from reports.services import survey_invitations, survey_response_submit
 
 
@@ -73,15 +73,18 @@ def _generate(report: Any, generated: datetime.datetime, **fields: Any) -> None:
 
 def load_reports(*, today: datetime.date, officer: User) -> int:
     """Every half-year of the pilot so far: a finished one final, delivered on the 20th day and
-    published on time; the running one a draft with data up to yesterday. Idempotent."""
+    published on time; the running one a draft with data up to the end of last month. Idempotent."""
 
     made = 0
     for year, half in half_years(PILOT_START, today):
         end = half_year_bounds(year, half)[1]
         report = services.report_for_half(year=year, half=half)
         finished = end < today
+        # As version_start counts: the end, or the end of the last month ended while it runs.
+        until = end if finished else data_as_of(today)
+        if until < half_year_bounds(year, half)[0]:
+            continue  # no month of the running half-year has ended yet
         if not report.versions.filter(status=VersionStatus.DONE).exists():
-            until = min(end, today - datetime.timedelta(days=1))
             generated = _at(end + datetime.timedelta(days=2)) if finished else timezone.now()
             _generate(
                 report,

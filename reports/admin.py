@@ -47,7 +47,10 @@ class ReportCreateForm(forms.Form):
     period_end = forms.DateField(
         label=_("pilot report: period to"),
         required=False,
-        help_text=_("The analytical report of the pilot runs from 05.06.2026 to this day."),
+        help_text=_(
+            "The analytical report of the pilot runs from 05.06.2026 to this day, the last day "
+            "of a month."
+        ),
     )
 
     def clean(self) -> dict[str, Any]:

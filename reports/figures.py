@@ -88,6 +88,18 @@ def _pct(part: int, whole: int) -> str | None:
     return str((Decimal(100) * part / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
+def _weeks_share(meeting: int, weeks: int) -> str | None:
+    """The share of child-weeks meeting the minimum frequency, in whole percent; the counts
+    themselves are not published (a period's less a period inside it would be a few weeks of
+    a child or two). Withheld ("×") where the weeks meeting it or those short of it are 1–4,
+    which the share and its neighbours' would give back."""
+    if not weeks:
+        return None
+    if is_suppressed(small(meeting)) or is_suppressed(small(weeks - meeting)):
+        return HIDDEN
+    return str((Decimal(100) * meeting / weeks).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def _units(value: Decimal) -> str:
     """Staff units as printed: 1, 0.5, 10 (never 1.00 or 1E+1)."""
     return format(Decimal(value).normalize(), "f")
@@ -244,14 +256,21 @@ class Computation:
                 branches=branches.get(provider_id, 0),
                 vehicles=vehicles.get(provider_id, 0),
             )
-            # The care worker's norm follows the children with a psychoneurological or
-            # musculoskeletal condition: of fewer than 5 children it would tell a diagnosis.
-            few = 0 < counts.get("children", 0) < THRESHOLD
+            # The units required follow the children enrolled: shown only beside their
+            # count published as a number, or they would tell a count hidden as "< 5" or
+            # "×". The care worker's follow the children with a psychoneurological or
+            # musculoskeletal condition, a count published nowhere: withheld for 1–4 of them
+            # (which says no more than "< 5" would), and the provider's totals with them.
+            children_cell = self.published.cell(published.enrolled_key(on, provider_id, None))
+            care = counts.get("care", 0)
+            few = is_suppressed(children_cell)
+            withheld = few or is_suppressed(small(care))
             positions = []
             for line in lines:
                 headcount = staff[provider_id].get(line.position, (0, Decimal(0)))[0]
-                hide = few and line.position == Position.CARE_SOCIAL_WORKER
-                if not headcount and not line.required and not hide:
+                care_line = line.position == Position.CARE_SOCIAL_WORKER
+                hide = few or (withheld and care_line)
+                if not headcount and not line.required and not (hide and care_line):
                     continue
                 positions.append(
                     {
@@ -267,18 +286,18 @@ class Computation:
             required = sum((line.required for line in lines), Decimal(0))
             shortfall = sum((line.shortfall for line in lines), Decimal(0))
             compliant += shortfall == 0
-            any_few = any_few or few
+            any_few = any_few or withheld
             total_headcount += headcount
             total_fte += fte
             total_required += required
             by_provider.append(
                 {
                     "provider": name,
-                    "children": self.published.cell(published.enrolled_key(on, provider_id, None)),
+                    "children": children_cell,
                     "headcount": headcount,
                     "fte": _units(fte),
-                    "required": None if few else _units(required),
-                    "shortfall": None if few else _units(shortfall),
+                    "required": None if withheld else _units(required),
+                    "shortfall": None if withheld else _units(shortfall),
                     "positions": positions,
                 }
             )
@@ -770,9 +789,7 @@ class Computation:
                 "done_share": (
                     HIDDEN if is_suppressed(done) else _pct(done, done + missed + planned_past)
                 ),
-                "child_weeks": weeks,
-                "weeks_meeting": weeks_meeting,
-                "weeks_share": _pct(weeks_meeting, weeks) if weeks >= 5 else None,
+                "weeks_share": _weeks_share(weeks_meeting, weeks),
                 "providers": staff["providers"],
                 "providers_compliant": staff["providers_compliant"],
             },
@@ -878,7 +895,7 @@ class Computation:
                     "plan_payments": money[f"{month:%Y-%m}"]["plan_payments"],
                     "approved": money[f"{month:%Y-%m}"]["approved"],
                     "paid": money[f"{month:%Y-%m}"]["paid"],
-                    "weeks_share": _pct(meeting, weeks) if weeks >= 5 else None,
+                    "weeks_share": _weeks_share(meeting, weeks),
                     "findings": cell("findings", month),
                 }
             )

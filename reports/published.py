@@ -195,6 +195,7 @@ class System:
         self._withheld(period)
         self._access(period)
         self._enrolled(period)
+        self._started_and_ended(period)
 
     def _recipients(self, period: Period) -> None:
         start, until = period
@@ -552,6 +553,18 @@ class System:
             )
         for district in (*self.districts, None):
             self._city_is_the_providers(lambda p, d=district: enrolled_key(on, p, d))
+
+    def _started_and_ended(self, period: Period) -> None:
+        """An enrolment started in the period is in force on its last day or has ended in
+        it: the enrolments started are at most the children enrolled on the last day and the
+        enrolments ended (where the counts bear it out: a child's two enrolments with one
+        provider count once among the enrolled)."""
+        for provider in self._all():
+            new = recipients_key(period, provider, "new")
+            ended = recipients_key(period, provider, "ended")
+            enrolled = enrolled_key(period[1], provider, None)
+            if self.values[new] <= self.values[enrolled] + self.values[ended]:
+                self.relate([new], [enrolled, ended], at_most=True)
 
     # -- across periods ---------------------------------------------------------------------
     def across(self, periods: Sequence[Period]) -> None:

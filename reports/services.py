@@ -23,6 +23,7 @@ from core.audit import acting_as, validated_save
 from core.errors import fail
 from core.jobs import REPORT_VERSION, job_lock, job_started, outbox_enqueue
 from core.models import User
+from core.periods import month_end
 from core.roles import Role, ensure_role
 from recipients.models import Enrollment
 from reports import documents
@@ -39,7 +40,7 @@ from reports.models import (
     SurveyResponse,
     VersionStatus,
 )
-from reports.periods import PILOT_START, half_year_bounds, previous_half
+from reports.periods import PILOT_START, data_as_of, half_year_bounds, previous_half
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +93,16 @@ def pilot_report(
             "ends_before_pilot",
             field="period_end",
         )
+    if period_end != month_end(period_end):
+        raise fail(
+            _(
+                "The pilot's report ends on the last day of a month (%(day)s), as the "
+                "dashboard's figures do."
+            )
+            % {"day": f"{month_end(period_end):%d.%m.%Y}"},
+            "not_month_end",
+            field="period_end",
+        )
     report, _created = Report.objects.get_or_create(
         kind=ReportKind.PILOT,
         period_start=start,
@@ -112,8 +123,10 @@ def version_start(
 ) -> ReportVersion:
     """Queue a new version of the report; the job runs once the transaction commits.
 
-    Data are counted up to the period's end, or up to yesterday while the period is running.
-    A report made final is not generated again (its status is read under the report's lock,
+    Data are counted up to the period's end, or, while the period is running, up to the end
+    of the last month that has ended, as the analysts' dashboard counts them: every version
+    is then a period the month's suppression decision holds, and two versions never differ
+    by a day (docs/decisions.md, "Small cells"). A report made final is not generated again (its status is read under the report's lock,
     so a version is never queued beside a finalisation)."""
     ensure_role(acting_user, Role.AKIMAT_OFFICER, scheduler_may=True)
     _check_language(language)
@@ -125,11 +138,20 @@ def version_start(
             "not_draft",
         )
     today = on or timezone.localdate()
-    until = min(report.period_end, today - datetime.timedelta(days=1))
-    if until < report.period_start:
+    if today <= report.period_start:
         raise fail(
             _("The period has not started yet: there are no data to report."),
             "period_not_started",
+        )
+    until = report.period_end if today > report.period_end else data_as_of(today)
+    if until < report.period_start:
+        raise fail(
+            _(
+                "No month of the period has ended yet: the first version counts the data "
+                "up to %(day)s and can be made from the next day."
+            )
+            % {"day": f"{month_end(report.period_start):%d.%m.%Y}"},
+            "no_month_ended",
         )
     return _queue(report=report, language=language, data_until=until, requested_by=acting_user)
 

@@ -28,12 +28,22 @@ as well (step 5), as statistical offices' secondary suppression marks do.
    modulo a large prime over the hidden cells, cells in few equations first): a hidden count
    under 5 that some combination of any number of equations gives exactly has one more cell
    beside it hidden; then back to 2. A count still worked out after that (none in the tests
-   or the demo) is left in `residue`.
+   or the demo) is left in `residue`;
+7. then the relations are read together as what they are — equations *and* inequalities
+   (a month's children at most the period's, a count that only grows over the months) — by
+   a linear program (HiGHS): for each hidden count under 5, the least and the greatest value
+   the published cells allow, over the hidden cells of its connected part of the system. A
+   count with one whole value in that range has one more cell beside it hidden (or, where
+   everything beside it is hidden already, is shown as "×"); then back to 2. This is what a
+   reader with a solver does; steps 2–6 only make it rarely find anything.
 
 The cell hidden is the smallest published cell of the relation that gives a count away: a
 provider's before the city's, a part before a total, non-zero before zero. Steps 2–5 are
 linear in the cells they look at and settle nearly everything; step 6 runs a few times a
-decision (about a second each over the demo's 15 000 cells). Counts that bound children (service days, days
+decision (about a second each over the demo's 15 000 cells); step 7 solves a linear program
+from scratch once for each connected part of the system, then a few hundred more that differ
+from it by their objective only (about 7 seconds for the demo's November, most of a month's
+release). Counts that bound children (service days, days
 billed, done visits) are cells of the system too, and the tenge follow the days they bill
 (reports.published). Cells no view shows but a reader works out (what a period counts beyond
 one inside it) are hidden from the start; cells published before (an earlier month's
@@ -42,11 +52,18 @@ dashboard) are kept as shown. docs/decisions.md, "Small cells".
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import math
+import os
+import threading
 from collections import defaultdict, deque
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import highspy
+import numpy as np
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +79,10 @@ UNBOUNDED = 10**12
 ROUNDS = 20
 # The equations are solved modulo this prime (exact for the counts of any table).
 PRIME = (1 << 61) - 1
+# How far a linear program's optimum may be from a whole count and still be that count.
+EPSILON = 1e-6
+# Each linear program is given this long (the largest of the demo's takes under a second).
+SOLVER_SECONDS = 60.0
 
 
 def small(count: int) -> Cell:
@@ -202,6 +223,8 @@ class _Protection:
                 self.containing[i].append(r)
         self.dirty: set[int] = set(range(len(self.rows)))
         self.residue: list[Hashable] = []
+        # The counts under 5 the linear program has shown to have two values at least.
+        self.freed: set[int] = set()
         self._hidden_sets: dict[int, frozenset[int]] = {}
 
     def _hidden_of(self, row: _Row) -> list[int]:
@@ -421,6 +444,93 @@ class _Protection:
                     out.append(i)
         return out
 
+    # -- 7. equations and inequalities together -------------------------------------------
+    def bounded(self) -> list[int]:
+        """The hidden counts under 5 that the relations together, inequalities included,
+        allow one whole value only: the least and the greatest value of each by a linear
+        program over the hidden cells of its connected part of the system (the published
+        ones are constants; a "< 5" is 1–4, a "×" 0 or more)."""
+        hidden = self.hidden
+        parent: dict[int, int] = {}
+
+        def find(i: int) -> int:
+            while parent.setdefault(i, i) != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        rows_of: list[tuple[int, list[int]]] = []
+        for r, row in enumerate(self.rows):
+            cells = [i for i in row.coef if hidden[i]]
+            if not cells:
+                continue
+            rows_of.append((r, cells))
+            for i in cells[1:]:
+                parent[find(i)] = find(cells[0])
+        parts: dict[int, list[tuple[int, list[int]]]] = defaultdict(list)
+        for r, cells in rows_of:
+            parts[find(cells[0])].append((r, cells))
+        out: list[int] = []
+        for rows in parts.values():
+            cells = sorted({i for _r, row_cells in rows for i in row_cells})
+            if any(self.small[i] for i in cells):
+                out.extend(self._bounded_part(cells, rows))
+        return out
+
+    def _bounded_part(self, cells: list[int], rows: list[tuple[int, list[int]]]) -> list[int]:
+        column = {i: n for n, i in enumerate(cells)}
+        lower, upper = [], []
+        for i in cells:
+            lo, hi = _bounds(self.cells[i])
+            lower.append(float(lo))
+            upper.append(highspy.kHighsInf if hi >= UNBOUNDED else float(hi))
+        solver = _solver()
+        solver.addVars(len(cells), np.array(lower), np.array(upper))
+        for r, row_cells in rows:
+            row = self.rows[r]
+            rhs = float(self._rhs(row))
+            solver.addRow(
+                -highspy.kHighsInf if row.le else rhs,
+                rhs,
+                len(row_cells),
+                np.array([column[i] for i in row_cells], dtype=np.int32),
+                np.array([float(row.coef[i]) for i in row_cells]),
+            )
+        # Most counts are freed at once: a point of the system that maximises (minimises)
+        # the sum of the open counts frees every one it puts a whole count above (below) its
+        # value; only those left are looked at one by one.
+        # Hiding more only ever widens the ranges: a count freed once stays free.
+        open_ = [i for i in cells if self.small[i] and i not in self.freed]
+        for sense in (-1.0, 1.0):
+            while open_:
+                try:
+                    point = _point(solver, [column[i] for i in open_], sense)
+                except _Unsolved:
+                    break  # each of them is looked at on its own below
+                if point is None:
+                    break
+                left = [i for i in open_ if not _beyond(point[column[i]], self.values[i], sense)]
+                if len(left) == len(open_):
+                    break
+                open_ = left
+        pinned = []
+        for i in open_:
+            n = column[i]
+            value = self.values[i]
+            # The true value is always possible: the range is one value when the greatest
+            # and the least, rounded inwards to whole counts, are both it.
+            try:
+                greatest = _point(solver, [n], -1.0)
+                if greatest is not None and math.floor(greatest[n] + EPSILON) <= value:
+                    least = _point(solver, [n], 1.0)
+                    if least is not None and math.ceil(least[n] - EPSILON) >= value:
+                        pinned.append(i)
+            except _Unsolved as error:
+                logger.warning("suppression: no answer for %r (%s)", self.keys[i], error)
+                pinned.append(i)
+        self.freed.update(i for i in cells if self.small[i] and i not in pinned)
+        return pinned
+
     def run(self) -> dict[Hashable, Cell]:
         best, stale = len(self.keys) + 1, 0
         while True:
@@ -444,8 +554,17 @@ class _Protection:
                 solved = self.solved()
                 for i in solved:
                     progress |= self.hide_beside(i)
+            bounded: list[int] = []
             if not progress:
-                self.residue = [self.keys[i] for i in [*pinned, *solved]]
+                bounded = self.bounded()
+                for i in bounded:
+                    progress |= self.hide_beside(i)
+                if not progress and self.widen(bounded):
+                    best, stale, progress = len(self.keys) + 1, 0, True
+            if not progress:
+                self.residue = list(
+                    dict.fromkeys(self.keys[i] for i in [*pinned, *solved, *bounded])
+                )
                 if self.residue:  # published cells kept from before leave nothing to hide
                     logger.warning(
                         "small cells that can still be worked out: %d, e.g. %r",
@@ -453,6 +572,66 @@ class _Protection:
                         self.residue[:5],
                     )
                 return dict(zip(self.keys, self.cells, strict=True))
+
+
+_quiet = threading.Lock()
+_announced = False
+
+
+def _solver() -> highspy.Highs:
+    """A HiGHS instance that prints nothing (its first prints a banner to the process's
+    standard output, below Python: that one is sent to /dev/null)."""
+    global _announced
+    with _quiet:
+        if _announced:
+            solver = highspy.Highs()
+        else:
+            with open(os.devnull, "w") as null, contextlib.ExitStack() as stack:
+                saved = os.dup(1)
+                stack.callback(os.close, saved)
+                os.dup2(null.fileno(), 1)
+                stack.callback(os.dup2, saved, 1)
+                solver = highspy.Highs()
+            _announced = True
+    solver.setOptionValue("output_flag", False)
+    solver.setOptionValue("time_limit", SOLVER_SECONDS)
+    return solver
+
+
+def _point(solver: highspy.Highs, columns: list[int], sense: float) -> list[float] | None:
+    """A point of the system where `sense` × the sum of the cells `columns` is least (1: the
+    least, -1: the greatest); None where that sum has no bound."""
+    n = solver.getNumCol()
+    solver.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n))
+    solver.changeColsCost(
+        len(columns), np.array(columns, dtype=np.int32), np.full(len(columns), sense)
+    )
+    # One cell's objective moves little from the last optimum: the primal simplex goes on
+    # from the last basis, a hundred times faster than starting again. A sum of many moves
+    # far (the primal simplex would take tens of seconds): solved from scratch, with presolve
+    # and the dual simplex, in well under a second.
+    warm = len(columns) == 1 and solver.getBasis().valid
+    if not warm:
+        solver.clearSolver()
+    solver.setOptionValue("presolve", "off" if warm else "choose")
+    solver.setOptionValue("simplex_strategy", 4 if warm else 1)
+    solver.run()
+    status = solver.getModelStatus()
+    if status == highspy.HighsModelStatus.kUnbounded:
+        return None
+    if status != highspy.HighsModelStatus.kOptimal:
+        raise _Unsolved(str(status))
+    return list(solver.getSolution().col_value)
+
+
+class _Unsolved(Exception):
+    """The solver stopped short of an answer (a time limit): the count is taken as worked out,
+    which hides one more cell beside it."""
+
+
+def _beyond(found: float, value: int, sense: float) -> bool:
+    """Whether a point's count is a whole count above (sense -1) or below (1) the value."""
+    return found >= value + 1 - EPSILON if sense < 0 else found <= value - 1 + EPSILON
 
 
 def _reduce(vector: dict[int, int], pivots: dict[int, dict[int, int]], *, keep: bool) -> None:

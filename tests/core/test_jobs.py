@@ -135,7 +135,7 @@ def test_with_the_broker_down_a_report_version_waits_queued_instead_of_failing(
     from reports import services as reports
     from reports.models import VersionStatus
 
-    report = reports.pilot_report(period_end=datetime.date(2026, 11, 15))
+    report = reports.pilot_report(period_end=datetime.date(2026, 11, 30))
     with django_capture_on_commit_callbacks(execute=True):
         version = reports.version_start(
             report=report, language="ru", on=datetime.date(2026, 11, 20)

@@ -14,15 +14,20 @@ half-years — is tried, and no "< 5" may come out exact:
   more, as the method is public) until nothing changes may not leave a hidden count under 5
   with one value;
 - no hidden count under 5 may be a linear combination of the relations (solved exactly,
-  modulo a prime).
+  modulo a prime);
+- no hidden count under 5 may have one whole value between the least and the greatest a
+  linear program over all the equations and inequalities allows (a reader with a solver).
 
 The truth each relation is held against is counted by the same pages with suppression off.
 """
 
 import datetime
 import itertools
+import math
 from collections import defaultdict
 
+import highspy
+import numpy as np
 import pytest
 from django.core.cache import cache
 from django.db.models import Count
@@ -139,7 +144,10 @@ class Seen:
                 self.see(("rec", P, q, c), row[c])
         on = until
         for row in f["staff"]["by_provider"]:
-            self.see(("enrolled", on, self.ids[row["provider"]], None), row["children"])
+            q = self.ids[row["provider"]]
+            self.see(("enrolled", on, q, None), row["children"])
+            # An enrolment started in the period is in force on its last day or ended in it.
+            self.bound([("rec", P, q, "new")], [("enrolled", on, q, None), ("rec", P, q, "ended")])
         a = f["evaluation"]["accessibility"]
         access = {
             n: self.see(("access", P, p, n), a[n])
@@ -557,7 +565,91 @@ def audit(seen, truth):
                     del row[j]
         if not row:
             problems.append(("solved from the relations together", k, None))
+    # With a solver: the least and the greatest value of each hidden count under 5 that the
+    # equations and inequalities together allow (a linear program over every unknown).
+    equations = [(a, b, False) for a, b in relations if (a, b) not in seen.at_most]
+    rows_lp = equations + [(a, b, True) for a, b in inequalities]
+    for k in solver_pinned(rows_lp, state, value, true, [k for k in state if secret(k)]):
+        problems.append(("a solver pins it", k, None))
     return problems
+
+
+def solver_pinned(rows, state, value, true, secrets):
+    """The `secrets` a linear program over `rows` (left, right, at_most) allows one whole value
+    only, the published cells constants, "< 5" 1–4 and "×" 0 or more."""
+    if not secrets:
+        return []
+    unknowns = sorted(state, key=str)
+    index = {k: i for i, k in enumerate(unknowns)}
+    solver = highspy.Highs()
+    solver.setOptionValue("output_flag", False)
+    solver.addVars(
+        len(unknowns),
+        np.array([1.0 if state[k] == LT5 else 0.0 for k in unknowns]),
+        np.array([4.0 if state[k] == LT5 else highspy.kHighsInf for k in unknowns]),
+    )
+    for left, right, at_most in rows:
+        coef = defaultdict(int)
+        constant = 0
+        for k, sign in [(k, 1) for k in left] + [(k, -1) for k in right]:
+            if k in index:
+                coef[index[k]] += sign
+            else:
+                constant += sign * value.get(k, 0)
+        coef = {i: c for i, c in coef.items() if c}
+        if not coef:
+            continue
+        slack = 0 if at_most else sum(true(k) for k in left) - sum(true(k) for k in right)
+        rhs = float(slack - constant)
+        solver.addRow(
+            -highspy.kHighsInf if at_most else rhs,
+            rhs,
+            len(coef),
+            np.array(list(coef), dtype=np.int32),
+            np.array([float(c) for c in coef.values()]),
+        )
+
+    def point(columns, sense):
+        n = solver.getNumCol()
+        solver.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n))
+        solver.changeColsCost(
+            len(columns), np.array(columns, dtype=np.int32), np.full(len(columns), sense)
+        )
+        # One cell's objective: on from the last basis by the primal simplex; a sum of many:
+        # from scratch (the primal simplex would take long).
+        warm = len(columns) == 1 and solver.getBasis().valid
+        if not warm:
+            solver.clearSolver()
+        solver.setOptionValue("presolve", "off" if warm else "choose")
+        solver.setOptionValue("simplex_strategy", 4 if warm else 1)
+        solver.run()
+        assert solver.getModelStatus() in (
+            highspy.HighsModelStatus.kOptimal,
+            highspy.HighsModelStatus.kUnbounded,
+        ), solver.getModelStatus()  # the truth is a solution: never infeasible
+        if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        return solver.getSolution().col_value
+
+    left = list(secrets)
+    for sense in (-1.0, 1.0):  # every count a point of the system moves by one is free
+        while left:
+            found = point([index[k] for k in left], sense)
+            if found is None:
+                break
+            moved = [k for k in left if (found[index[k]] - true(k)) * -sense >= 1 - 1e-6]
+            if not moved:
+                break
+            left = [k for k in left if k not in moved]
+    pinned = []
+    for k in left:
+        high = point([index[k]], -1.0)
+        if high is None or math.floor(high[index[k]] + 1e-6) > true(k):
+            continue
+        low = point([index[k]], 1.0)
+        if low is not None and math.ceil(low[index[k]] - 1e-6) >= true(k):
+            pinned.append(k)
+    return pinned
 
 
 def run(client, monkeypatch, django_capture_on_commit_callbacks, names, days=(TODAY,)):
@@ -864,3 +956,24 @@ def test_a_zero_that_published_cells_show_to_be_zero_is_not_hidden():
     out = suppression.protect_system(values, relations)
     assert out["p1"] == LT5 and out["city"] == X
     assert out["p2"] == out["p2 18+"] == out["p2 others"] == 0
+
+
+def test_inequalities_together_are_read_as_a_linear_program():
+    """x + y = 5 published, x ≤ y and y ≤ 2x (a month's children at most its days, its days at
+    most twice its children): each relation alone leaves x and y 1–4, but together only
+    x = 2, y = 3 — a reader with a solver (or a pencil) finds them. The total is hidden."""
+    Relation = suppression.Relation
+    values = {"x": 2, "y": 3, "total": 5}
+    relations = [
+        Relation(("total",), ("x", "y")),
+        Relation(("x",), ("y",), at_most=True),
+        Relation(("y",), ("x", "x"), at_most=True),
+    ]
+    out = suppression.protect_system(values, relations)
+    assert (out["x"], out["y"]) == (LT5, LT5) and out["total"] == X
+    state = {k: out[k] for k in values if suppression.is_suppressed(out[k])}
+    rows = [(r.left, r.right, r.at_most) for r in relations]
+    assert solver_pinned(rows, state, {}, values.get, ["x", "y"]) == []
+    # With the total published, the solver pins both: what the step above prevents.
+    shown = {k: LT5 for k in ("x", "y")}
+    assert sorted(solver_pinned(rows, shown, {"total": 5}, values.get, ["x", "y"])) == ["x", "y"]

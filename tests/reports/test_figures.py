@@ -5,8 +5,11 @@ import datetime
 
 import pytest
 
+from recipients.models import DiagnosisGroup
 from reports import suppression
-from reports.figures import compute
+from reports.figures import _weeks_share, compute
+from reports.suppression import HIDDEN
+from tests.factories import admitted_provider, enrolled_child
 from tests.reports.conftest import UNTIL, D
 
 pytestmark = pytest.mark.django_db
@@ -147,7 +150,8 @@ def test_evaluation(figures):
     assert (q["done"], q["missed"], q["cancelled"], q["not_logged"]) == (8, 1, 1, 0)
     assert q["done_share"] == "88.9"
     # 12 whole weeks (06.07–27.09) for c1, c2, c3 and 8 (03.08–27.09) for c4; none met 2 + 3.
-    assert (q["child_weeks"], q["weeks_meeting"], q["weeks_share"]) == (44, 0, "0.0")
+    # The counts are not published, only the share in whole percent.
+    assert q["weeks_share"] == "0" and "child_weeks" not in q and "weeks_meeting" not in q
     eff = e["effectiveness"]
     assert eff["child_months"] == 2
     assert eff["per_capita_amount"] == 32988
@@ -388,3 +392,44 @@ def test_stored_figures_print_as_if_counted_in_the_language(five_answers, langua
     assert printed == counted
     assert counted["evaluation"]["satisfaction"]["questions"][0]["mean"] is not None
     assert counted["budget"]["by_code"] and counted["services"]["catalogue"]
+
+
+def test_weeks_share_is_withheld_beside_a_few_weeks():
+    """A share of child-weeks is published only where the weeks meeting the minimum and those
+    short of it are each 0 or 5 and more: 3 of 44 would say three weeks of a child or two."""
+    assert [_weeks_share(m, w) for m, w in [(0, 44), (3, 44), (40, 44), (20, 40), (0, 0)]] == [
+        "0",
+        HIDDEN,
+        HIDDEN,
+        "50",
+        None,
+    ]
+
+
+def test_the_norms_are_shown_only_beside_a_published_count_of_children(db):
+    """The units a norm requires follow the children enrolled (a speech therapist for each 130
+    or part): beside "< 5" they would say so, and beside a number they tell no more than it.
+    Of 7 children with 2 of them in the care worker's groups, the care worker's line and the
+    provider's totals are withheld; the rest are shown."""
+    few = admitted_provider(name="Центр малый")
+    many = admitted_provider(name="Центр большой")
+    for _ in range(3):
+        enrolled_child(few)
+    complement = admitted_provider(name="Центр средний")  # the "< 5"'s complement: hidden
+    for _ in range(5):
+        enrolled_child(complement)
+    for i in range(7):
+        group = DiagnosisGroup.PSYCHONEUROLOGICAL if i < 2 else DiagnosisGroup.OTHER
+        enrolled_child(many, diagnosis_group=group)
+    staff = compute(D(2026, 7, 1), D(2026, 12, 31), until=UNTIL)["staff"]
+    small_one = by(staff["by_provider"], "provider", "Центр малый")
+    assert small_one["children"] == "< 5"
+    assert small_one["positions"] and all(
+        (line["required"], line["shortfall"]) == (None, None) for line in small_one["positions"]
+    )
+    large = by(staff["by_provider"], "provider", "Центр большой")
+    assert large["children"] == 7
+    lines = {line["position"]: line for line in large["positions"]}
+    assert (lines["Care social worker"]["required"], large["required"]) == (None, None)
+    assert lines["Speech therapist"]["required"] == "1"
+    assert staff["required"] is None

@@ -171,7 +171,9 @@ def test_a_ready_version_never_changes_and_is_never_deleted(
     assert ReportVersion.objects.get(pk=version.pk).language == "ru"
     # Generating again makes a new version beside it.
     second = generate(version.report, "kk", D(2026, 10, 2), django_capture_on_commit_callbacks)
-    assert (second.number, second.data_until) == (2, D(2026, 10, 1))
+    # Made on 2 October, while the half-year runs: data up to the end of September, as the
+    # dashboard's (two versions a day apart never differ by a day).
+    assert (second.number, second.data_until) == (2, D(2026, 9, 30))
 
 
 def test_draft_final_delivered_published(half_year, django_capture_on_commit_callbacks):
@@ -216,6 +218,11 @@ def test_no_version_before_the_period_starts(db):
     with pytest.raises(ValidationError) as refused:
         services.version_start(report=report, language="ru", on=D(2026, 12, 31))
     assert codes(refused.value) == {"period_not_started"}
+    # Nor before its first month has ended: a version counts whole months while it runs.
+    with pytest.raises(ValidationError) as refused:
+        services.version_start(report=report, language="ru", on=D(2027, 1, 20))
+    assert codes(refused.value) == {"no_month_ended"}
+    assert "31.01.2027" in refused.value.messages[0]
     assert not report.versions.exists()
 
 
@@ -447,6 +454,10 @@ def test_the_pilots_analytical_report_covers_the_pilot_and_prints_the_proposals(
     with pytest.raises(ValidationError) as refused:
         services.pilot_report(period_end=D(2026, 5, 1))
     assert codes(refused.value) == {"ends_before_pilot"}
+    # It ends at a month's end, as the dashboard's figures do.
+    with pytest.raises(ValidationError) as refused:
+        services.pilot_report(period_end=D(2026, 11, 15))
+    assert codes(refused.value) == {"not_month_end"}
 
 
 def test_a_failed_job_is_recorded_and_frees_the_report(half_year, monkeypatch):
