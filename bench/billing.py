@@ -47,6 +47,7 @@ from django.db import connection  # noqa: E402
 
 from core.spreadsheets import csv_writer  # noqa: E402
 from core.validators import check_digit  # noqa: E402
+from exchange.specs import FILE_SPECS  # noqa: E402
 
 SEED = 20260705
 FIRST_DAY = datetime.date(2026, 7, 1)
@@ -109,60 +110,9 @@ DISTRICTS = ["almaty", "baikonur", "yesil", "saryarka", "nura"]
 KINDS = ["household", "medical", "pedagogical", "labour", "cultural", "psychological", "legal"]
 PROVIDER_WORDS = ["Солнечный", "Береке", "Мейірім", "Шапағат", "Үміт", "Жарық", "Дара", "Көмек"]
 
-HEADERS = {
-    "providers": [
-        "bin",
-        "name",
-        "legal_form",
-        "sector",
-        "license_number",
-        "license_issued_on",
-        "license_home_care",
-        "admitted_on",
-        "excluded_on",
-    ],
-    "tariffs": ["setting", "amount_kzt", "valid_from", "valid_to", "act"],
-    "children": [
-        "iin",
-        "last_name",
-        "first_name",
-        "middle_name",
-        "birth_date",
-        "sex",
-        "district",
-        "address",
-        "representative_iin",
-        "representative_name",
-        "representative_phone",
-        "representative_relation",
-    ],
-    "ipar": ["child_iin", "number", "issued_on", "valid_until", "home_services", "services"],
-    "enrollments": [
-        "child_iin",
-        "provider_bin",
-        "decision_number",
-        "decision_date",
-        "start_on",
-        "end_on",
-        "consent_on",
-        "consent_withdrawn_on",
-    ],
-    "visits": [
-        "visit_id",
-        "child_iin",
-        "provider_bin",
-        "setting",
-        "date",
-        "start",
-        "end",
-        "status",
-        "confirmed",
-        "services",
-    ],
-    "registry_persons": ["iin", "astana_from", "astana_until", "death_date"],
-    "registry_health": ["iin", "kind", "start_on", "end_on", "organisation"],
-    "registry_education": ["iin", "kind", "start_on", "end_on", "organisation"],
-}
+# The files' columns, in the order exchange.md gives them: the import's own specs, so the
+# dataset the bench writes is always one the import takes.
+HEADERS = {name: spec.column_names for name, spec in FILE_SPECS.items()}
 
 
 def city_children() -> int:
@@ -237,6 +187,7 @@ def generate(folder: Path, children: int, *, first: int = 0) -> Dataset:
         writer.writerow(HEADERS[name])
 
     def write(name: str, row: list[Any]) -> None:
+        assert len(row) == len(HEADERS[name]), (name, row)  # a column added to the spec
         writers[name].writerow(row)
         dataset.rows[name] += 1
 

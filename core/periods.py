@@ -56,3 +56,14 @@ def months_between(
         end = min(last_day, month_end(start))
         yield start, end
         start = end + datetime.timedelta(days=1)
+
+
+def ranges_overlap(
+    start: datetime.date,
+    end: datetime.date | None,
+    other_start: datetime.date,
+    other_end: datetime.date | None,
+) -> bool:
+    """Whether two periods of days share a day; an end of None is open (valid until further
+    notice). Tariffs of one setting never overlap (the model's check and the import's)."""
+    return (end is None or other_start <= end) and (other_end is None or start <= other_end)

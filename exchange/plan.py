@@ -19,6 +19,7 @@ from django.db import connection, models
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
+from core.periods import ranges_overlap
 from exchange.report import FileSummary, RowError
 from exchange.specs import REGISTRY_FILES, FileSpec, ParsedRow
 from monitoring.models import (
@@ -378,9 +379,7 @@ class _Period:
     row: ParsedRow | None  # None: a tariff already in the database
 
     def overlaps(self, other: _Period) -> bool:
-        return (self.end is None or other.start <= self.end) and (
-            other.end is None or self.start <= other.end
-        )
+        return ranges_overlap(self.start, self.end, other.start, other.end)
 
 
 def _tariff_overlaps(file: ParsedFile, state: DatabaseState) -> Iterable[RowError]:

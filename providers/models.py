@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.validators import validate_bin
+from providers.participation import participant_on
 from providers.uploads import random_name, validate_document_file
 
 
@@ -110,11 +111,11 @@ class Provider(models.Model):
         )
 
     def is_participant_on(self, day: datetime.date) -> bool:
-        return (
-            self.is_eligible
-            and self.admitted_on is not None
-            and self.admitted_on <= day
-            and (self.excluded_on is None or day < self.excluded_on)
+        return participant_on(
+            day,
+            eligible=self.is_eligible,
+            admitted_on=self.admitted_on,
+            excluded_on=self.excluded_on,
         )
 
 

@@ -111,8 +111,8 @@ def admission_status(provider: Provider, *, on: datetime.date) -> tuple[str, Any
         return "not_eligible_license", _("Not eligible: licence without home-based services")
     if provider.excluded_on is not None and provider.excluded_on <= on:
         return "excluded", _("Excluded")
-    if provider.admitted_on is not None and provider.admitted_on <= on:
-        if provider.suspended_on is not None and provider.suspended_on <= on:
+    if provider.is_participant_on(on):
+        if not provider.accepts_enrolments_on(on):
             return "suspended", _("Suspended")
         return "participant", _("Participant")
     application = current_application(provider)

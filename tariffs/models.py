@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.choices import Setting
-from core.periods import month_end
+from core.periods import month_end, ranges_overlap
 
 
 class Tariff(models.Model):
@@ -49,11 +49,16 @@ class Tariff(models.Model):
         """Two periods of one setting never overlap: a day has one price (checked on save)."""
         if not self.setting or not self.valid_from:
             return
+        # A handful of periods a setting: compared here by the rule the import uses too.
         others = Tariff.objects.filter(setting=self.setting).exclude(pk=self.pk)
-        others = others.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=self.valid_from))
-        if self.valid_to is not None:
-            others = others.filter(valid_from__lte=self.valid_to)
-        clash = others.order_by("valid_from").first()
+        clash = next(
+            (
+                other
+                for other in others.order_by("valid_from")
+                if ranges_overlap(self.valid_from, self.valid_to, other.valid_from, other.valid_to)
+            ),
+            None,
+        )
         if clash is not None:
             raise ValidationError(
                 _("The period overlaps the tariff valid from %(start)s.")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
+from providers.participation import participant_on
 from recipients.rules import eighteenth_birthday
 
 # The reason codes, in the order the rules are checked (the first failed rule is the reason).
@@ -98,11 +99,8 @@ class ProviderFacts:
     excluded_on: datetime.date | None
 
     def participant_on(self, day: datetime.date) -> bool:
-        return (
-            self.eligible
-            and self.admitted_on is not None
-            and self.admitted_on <= day
-            and (self.excluded_on is None or day < self.excluded_on)
+        return participant_on(
+            day, eligible=self.eligible, admitted_on=self.admitted_on, excluded_on=self.excluded_on
         )
 
 

@@ -38,7 +38,7 @@ PAYLOAD: dict[str, Any] = {
     "year": "2026",
     "half": "2",
     "period_start": "2026-11-01",
-    "period_end": "2026-11-15",
+    "period_end": "2026-11-30",  # a month's end: a pilot report's may be no other
     "language": "ru",
     "on": TODAY,
     "date": TODAY,
@@ -173,7 +173,7 @@ def test_an_inspector_cannot_create_a_report_or_start_a_run_in_the_admin(demo_lo
     reports, runs = Report.objects.count(), ReconciliationRun.objects.count()
 
     report = client.post(
-        reverse("admin:reports_report_add"), {"kind": "pilot", "period_end": "2026-11-15"}
+        reverse("admin:reports_report_add"), {"kind": "pilot", "period_end": "2026-11-30"}
     )
     run = client.post(
         reverse("admin:reconciliation_reconciliationrun_add"),
@@ -197,15 +197,22 @@ def test_a_report_id_beyond_64_bits_is_refused_or_not_found(demo_loaded, client,
 def test_officers_still_create_reports_and_start_runs_in_the_admin(demo_loaded, client):
     client.force_login(officer())
 
+    mid_month = client.post(
+        reverse("admin:reports_report_add"),
+        {"kind": "pilot", "period_end": "2026-11-15"},
+        HTTP_ACCEPT_LANGUAGE="ru",
+    )
+    assert "последним днем месяца (30.11.2026)" in mid_month.content.decode()
+    assert not Report.objects.filter(kind="pilot", period_end="2026-11-15").exists()
     report = client.post(
-        reverse("admin:reports_report_add"), {"kind": "pilot", "period_end": "2026-11-15"}
+        reverse("admin:reports_report_add"), {"kind": "pilot", "period_end": "2026-11-30"}
     )
     run = client.post(
         reverse("admin:reconciliation_reconciliationrun_add"),
         {"period_start": "2026-06-05", "period_end": "2026-06-07"},
     )
 
-    created = Report.objects.get(kind="pilot", period_end="2026-11-15")
+    created = Report.objects.get(kind="pilot", period_end="2026-11-30")
     assert report.url == reverse("admin:reports_report_change", args=[created.pk])
     assert run.status_code == 302
     assert ReconciliationRun.objects.filter(period_start="2026-06-05").exists()

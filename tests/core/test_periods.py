@@ -64,3 +64,18 @@ def test_a_period_is_cut_at_month_ends_keeping_its_own_first_and_last_day():
 )
 def test_the_same_day_next_month(day, next_month):
     assert periods.same_day_next_month(day) == next_month
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "overlap"),
+    [
+        ((D(2026, 6, 5), None), (D(2027, 1, 1), None), True),  # two open periods
+        ((D(2026, 6, 5), D(2026, 12, 31)), (D(2027, 1, 1), None), False),  # end to end
+        ((D(2026, 6, 5), D(2026, 12, 31)), (D(2026, 12, 31), None), True),  # one shared day
+        ((D(2027, 1, 1), D(2027, 1, 31)), (D(2026, 6, 5), D(2026, 12, 31)), False),
+        ((D(2026, 7, 1), D(2026, 7, 31)), (D(2026, 6, 5), None), True),  # inside an open one
+    ],
+)
+def test_ranges_overlap_where_they_share_a_day(a, b, overlap):
+    assert periods.ranges_overlap(*a, *b) is overlap
+    assert periods.ranges_overlap(*b, *a) is overlap

@@ -7,7 +7,8 @@ import pytest
 
 from recipients.models import DiagnosisGroup
 from reports import suppression
-from reports.figures import _weeks_share, compute
+from reports.figures import compute
+from reports.figures.base import _weeks_share
 from reports.suppression import HIDDEN
 from tests.factories import admitted_provider, enrolled_child
 from tests.reports.conftest import UNTIL, D
