@@ -159,11 +159,13 @@ def errors(page: str) -> str:
     return "; ".join(html.unescape(re.sub(r"<[^>]+>", " ", e)).strip() for e in found)[:500]
 
 
-def form_with_action(page: str, suffix: str) -> dict[str, Any]:
+def form_with_action(page: str, suffix: str, *, own: str = "") -> dict[str, Any]:
+    """The page's form posting to a path ending with `suffix`; a form with no action posts to
+    the page itself, `own`."""
     forms = Forms()
     forms.feed(page)
     for form in forms.forms:
-        if form["action"].split("?")[0].endswith(suffix):
+        if (form["action"] or own).split("?")[0].endswith(suffix):
             return form
     fail(f"no form posting to …{suffix} on the page")
     raise AssertionError  # for the type checker: fail() exits
@@ -207,7 +209,7 @@ def log_visit(base: str) -> None:
         say(f"visit {pk} of today marked done by the coordinator")
     else:
         page = coordinator.get("/visits/new/")
-        form = form_with_action(page, "/visits/new/")
+        form = form_with_action(page, "/visits/new/", own="/visits/new/")
         data = form_data(form, status="done", start="10:00", end="11:00")
         status, location, text = coordinator.post("/visits/new/", data)
         if status != 302:
