@@ -21,7 +21,7 @@ from reports.models import (
     SurveyResponse,
     VersionStatus,
 )
-from reports.periods import PILOT_START, data_as_of, half_of, half_year_bounds, half_years
+from reports.periods import PILOT_START, half_of, half_year_bounds, half_years
 from reports.services import survey_invitations, survey_response_submit
 
 
@@ -80,9 +80,8 @@ def load_reports(*, today: datetime.date, officer: User) -> int:
         end = half_year_bounds(year, half)[1]
         report = services.report_for_half(year=year, half=half)
         finished = end < today
-        # As version_start counts: the end, or the end of the last month ended while it runs.
-        until = end if finished else data_as_of(today)
-        if until < half_year_bounds(year, half)[0]:
+        until = services.data_until(report, today)
+        if until < report.period_start:
             continue  # no month of the running half-year has ended yet
         if not report.versions.filter(status=VersionStatus.DONE).exists():
             generated = _at(end + datetime.timedelta(days=2)) if finished else timezone.now()

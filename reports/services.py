@@ -143,7 +143,7 @@ def version_start(
             _("The period has not started yet: there are no data to report."),
             "period_not_started",
         )
-    until = report.period_end if today > report.period_end else data_as_of(today)
+    until = data_until(report, today)
     if until < report.period_start:
         raise fail(
             _(
@@ -154,6 +154,12 @@ def version_start(
             "no_month_ended",
         )
     return _queue(report=report, language=language, data_until=until, requested_by=acting_user)
+
+
+def data_until(report: Report, today: datetime.date) -> datetime.date:
+    """The last day a version made `today` counts: the period's end once it is over, else the
+    end of the last month that has ended (before the period's start: no month of it yet)."""
+    return report.period_end if today > report.period_end else data_as_of(today)
 
 
 def _lock(report: Report) -> None:
